@@ -1,3 +1,4 @@
+/* eslint-disable no-template-curly-in-string -- the tests are about ${VAR} in config text */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync } from 'node:fs'
@@ -74,26 +75,26 @@ clusters:
 })
 
 const bad: Array<[string, string, Array<[string, RegExp]>]> = [
-  ['unset variable', `admin: { tokens: [{ name: a, token: "\${NOPE_NOT_SET}", role: admin }] }`, [['/admin/tokens/0/token', /NOPE_NOT_SET is not set/]]],
+  ['unset variable', 'admin: { tokens: [{ name: a, token: "${NOPE_NOT_SET}", role: admin }] }', [['/admin/tokens/0/token', /NOPE_NOT_SET is not set/]]],
   ['unknown top-level key', `servr: {}\n${cluster()}`, [['/servr', /unknown key/]]],
   ['unknown nested key', cluster('wieght: 2'), [['/clusters/0/wieght', /unknown key/]]],
   ['bad mode', `routing: { mode: fast }\n${cluster()}`, [['/routing/mode', /one of "redirect", "handoff", "proxy", "auto"/]]],
   ['bad flavor', cluster('flavor: hive'), [['/clusters/0/flavor', /one of "trino", "presto"/]]],
-  ['bad url scheme', `clusters: [{ name: b, coordinators: [{ name: a, url: "ftp://x" }] }]`, [['/clusters/0/coordinators/0/url', /http:\/\/ or https:\/\/ URL/]]],
-  ['url with a path', `clusters: [{ name: b, coordinators: [{ name: a, url: "http://x/trino" }] }]`, [['/clusters/0/coordinators/0/url', /must not have a path/]]],
+  ['bad url scheme', 'clusters: [{ name: b, coordinators: [{ name: a, url: "ftp://x" }] }]', [['/clusters/0/coordinators/0/url', /http:\/\/ or https:\/\/ URL/]]],
+  ['url with a path', 'clusters: [{ name: b, coordinators: [{ name: a, url: "http://x/trino" }] }]', [['/clusters/0/coordinators/0/url', /must not have a path/]]],
   ['missing coordinators', 'clusters: [{ name: b }]', [['/clusters/0/coordinators', /is required/]]],
   ['empty coordinators', 'clusters: [{ name: b, coordinators: [] }]', [['/clusters/0/coordinators', /./]]],
-  ['duplicate cluster', `clusters:\n  - { name: b, coordinators: [{ name: a, url: "http://x:1" }] }\n  - { name: b, coordinators: [{ name: c, url: "http://x:2" }] }`, [['/clusters/1/name', /duplicate cluster name "b"/]]],
-  ['duplicate coordinator in a cluster', `clusters: [{ name: b, coordinators: [{ name: a, url: "http://x:1" }, { name: a, url: "http://x:2" }] }]`, [['/clusters/0/coordinators/1/name', /duplicate coordinator name "a"/]]],
-  ['coordinator name reused across clusters', `clusters:\n  - { name: b, coordinators: [{ name: a, url: "http://x:1" }] }\n  - { name: g, coordinators: [{ name: a, url: "http://x:2" }] }`, [['/clusters/1/coordinators/0/name', /already used in cluster "b"/]]],
+  ['duplicate cluster', 'clusters:\n  - { name: b, coordinators: [{ name: a, url: "http://x:1" }] }\n  - { name: b, coordinators: [{ name: c, url: "http://x:2" }] }', [['/clusters/1/name', /duplicate cluster name "b"/]]],
+  ['duplicate coordinator in a cluster', 'clusters: [{ name: b, coordinators: [{ name: a, url: "http://x:1" }, { name: a, url: "http://x:2" }] }]', [['/clusters/0/coordinators/1/name', /duplicate coordinator name "a"/]]],
+  ['coordinator name reused across clusters', 'clusters:\n  - { name: b, coordinators: [{ name: a, url: "http://x:1" }] }\n  - { name: g, coordinators: [{ name: a, url: "http://x:2" }] }', [['/clusters/1/coordinators/0/name', /already used in cluster "b"/]]],
   ['bad regex', `routing: { rules: [{ name: r, match: { user: "^(etl" }, group: adhoc }] }\n${cluster()}`, [['/routing/rules/0/match/user', /invalid regular expression/]]],
   ['rule without effect', `routing: { rules: [{ name: r, match: { user: "x" } }] }\n${cluster()}`, [['/routing/rules/0', /needs a group, a mode or both/]]],
   ['rule to a group with no cluster', `routing: { rules: [{ name: r, match: { user: "x" }, group: etl }] }\n${cluster()}`, [['/routing/rules/0/group', /no cluster is in group "etl"/]]],
   ['default group with no cluster', `routing: { defaultGroup: other }\n${cluster('group: adhoc')}`, [['/routing/defaultGroup', /no cluster is in group "other"/]]],
-  ['discovery port clash', `clusters:\n  - { name: b, discovery: { port: 8411 }, coordinators: [{ name: a, url: "http://x:1" }] }\n  - { name: g, discovery: { port: 8411 }, coordinators: [{ name: c, url: "http://x:2" }] }`, [['/clusters/1/discovery/port', /already used/]]],
-  ['discovery port = server port', `clusters: [{ name: b, discovery: { port: 8080 }, coordinators: [{ name: a, url: "http://x:1" }] }]`, [['/clusters/0/discovery/port', /already used by \/server\/port/]]],
-  ['short admin token', `admin: { tokens: [{ name: a, token: short, role: admin }] }`, [['/admin/tokens/0/token', /at least 16 characters/]]],
-  ['bad role', `admin: { tokens: [{ name: a, token: "0123456789abcdef", role: root }] }`, [['/admin/tokens/0/role', /one of "admin", "viewer"/]]],
+  ['discovery port clash', 'clusters:\n  - { name: b, discovery: { port: 8411 }, coordinators: [{ name: a, url: "http://x:1" }] }\n  - { name: g, discovery: { port: 8411 }, coordinators: [{ name: c, url: "http://x:2" }] }', [['/clusters/1/discovery/port', /already used/]]],
+  ['discovery port = server port', 'clusters: [{ name: b, discovery: { port: 8080 }, coordinators: [{ name: a, url: "http://x:1" }] }]', [['/clusters/0/discovery/port', /already used by \/server\/port/]]],
+  ['short admin token', 'admin: { tokens: [{ name: a, token: short, role: admin }] }', [['/admin/tokens/0/token', /at least 16 characters/]]],
+  ['bad role', 'admin: { tokens: [{ name: a, token: "0123456789abcdef", role: root }] }', [['/admin/tokens/0/role', /one of "admin", "viewer"/]]],
   ['redis without url', 'store: { redis: { keyPrefix: "x:" } }', [['/store/redis', /needs url or sentinels/]]],
   ['sentinels without name', 'store: { redis: { sentinels: [{ host: s, port: 26379 }] } }', [['/store/redis/name', /is required with sentinels/]]],
   ['negative weight', cluster('weight: -1'), [['/clusters/0/weight', /./]]],

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from './config/index.js'
+import type { GatewayContext } from './gateway-context.js'
+import { ClusterRegistry } from './cluster/registry.js'
+import { Monitor } from './cluster/monitor.js'
+import { UpstreamPools } from './cluster/upstream-pools.js'
+import { localAuthority, type PrimaryAuthority } from './cluster/local-authority.js'
+import { createAffinityStore } from './affinity/index.js'
+import { QueryLocator } from './affinity/query-locator.js'
+import { Router } from './routing/router.js'
+import { createMetrics } from './observability/metrics.js'
+import { RecentDecisions } from './observability/recent-decisions.js'
+import { wireMetrics } from './observability/wire-metrics.js'
+import { operationsRoutes } from './observability/operations-routes.js'
+import { clientProtocolRoutes } from './protocol/routes.js'
+import { redactPaths } from './observability/redact.js'
+
+export interface AppOptions {
+  /** pino options, or false for silence (tests); a Logger instance to share one */
+  logger?: FastifyServerOptions['logger'] | Logger
+  /** replaces the in-memory/local primary decision (coordinator HA with Redis) */
+  authority?: (ctx: GatewayContext) => PrimaryAuthority
+  random?: () => number
+  defaultMetrics?: boolean
+}
+
+export type GatewayApp = FastifyInstance & { gateway: GatewayContext }
+
+/**
+ * Builds one gateway from a validated config: no listening, no timers until `ready()`.
+ * Everything it holds hangs off the returned instance, so tests can run several side by side.
+ */
+export async function buildApp (config: Config, opts: AppOptions = {}): Promise<GatewayApp> {
+  const tls = config.server.tls
+  const loggerOpt = opts.logger ?? { level: 'info', redact: { paths: redactPaths, censor: '[redacted]' } }
+  const app = Fastify({
+    ...(isLogger(loggerOpt) ? { loggerInstance: loggerOpt } : { logger: loggerOpt }),
+    bodyLimit: config.server.limits.bodyBytes,
+    requestTimeout: config.server.timeouts.requestMs,
+    keepAliveTimeout: config.server.timeouts.keepAliveMs,
+    connectionTimeout: config.server.timeouts.headersMs,
+    http: { maxHeaderSize: config.server.limits.headerBytes },
+    ...(tls !== undefined
+      ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key), ...(tls.ca !== undefined ? { ca: readFileSync(tls.ca) } : {}), maxHeaderSize: config.server.limits.headerBytes } }
+      : {}),
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomBytes(8).toString('hex'),
+    return503OnClosing: true,
+    forceCloseConnections: false,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 }
+  } as unknown as FastifyServerOptions) as unknown as FastifyInstance
+  const logger = app.log as unknown as Logger
+
+  const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics })
+  const pools = new UpstreamPools(config.upstream)
+  const registry = new ClusterRegistry(config.clusters, config.health, logger)
+  const monitor = new Monitor(pools, config.health, logger)
+  const store = createAffinityStore(config.store, { logger, metrics: storeMetrics(metrics) })
+  const locator = new QueryLocator(store, registry, pools, logger, Math.max(config.health.timeoutMs, 1000))
+  const router = new Router(config.routing, registry, opts.random)
+  let counter = 0
+  const ctx: GatewayContext = {
+    config,
+    logger,
+    registry,
+    monitor,
+    pools,
+    store,
+    locator,
+    router,
+    metrics,
+    recent: new RecentDecisions(),
+    authority: undefined as unknown as PrimaryAuthority,
+    instanceTag: randomBytes(3).toString('hex').slice(0, 4),
+    nextCounter: () => (counter = (counter + 1) % 100_000),
+    lifecycle: { phase: 'starting', startedAt: Date.now() },
+    refreshMetrics: () => {}
+  }
+  ctx.authority = opts.authority !== undefined ? opts.authority(ctx) : localAuthority(registry)
+
+  monitor.on('observation', (cluster, coordinator, o) => registry.observe(cluster, coordinator, o))
+  monitor.on('load', (cluster, coordinator, load, error) => registry.observeLoad(cluster, coordinator, load, error))
+  ctx.refreshMetrics = wireMetrics(ctx)
+
+  app.decorate('gateway', ctx)
+  await app.register(operationsRoutes, { ctx })
+  await app.register(clientProtocolRoutes, { ctx })
+
+  app.addHook('onReady', async () => {
+    await ctx.authority.start()
+    monitor.setClusters(config.clusters, config.health)
+    ctx.lifecycle.phase = 'running'
+    if (config.admin.tokens.length === 0) logger.warn('admin API disabled: no admin.tokens configured')
+  })
+  app.addHook('preClose', async () => { ctx.lifecycle.phase = 'stopping' })
+  app.addHook('onClose', async () => {
+    monitor.close()
+    await ctx.authority.close()
+    await store.close()
+    await pools.close()
+  })
+  return app as GatewayApp
+}
+
+function isLogger (l: unknown): l is Logger {
+  return typeof l === 'object' && l !== null && typeof (l as Logger).child === 'function' && typeof (l as Logger).info === 'function'
+}
+
+function storeMetrics (m: ReturnType<typeof createMetrics>) {
+  return {
+    redisLatency: (op: string, seconds: number) => m.redisSeconds.observe({ op }, seconds),
+    redisError: (op: string) => m.redisErrors.inc({ op }),
+    healthChanged: (healthy: boolean) => m.redisUp.set(healthy ? 1 : 0)
+  }
+}

@@ -1,0 +1,112 @@
+import { EventEmitter } from 'node:events'
+import type { Logger } from 'pino'
+import type { ClusterConfig, Config } from '../config/index.js'
+import type { UpstreamPools } from './upstream-pools.js'
+import { checkHealth, pollLoad, describeError, type UiSession } from './probes.js'
+import type { Observation, LoadSnapshot } from './coordinator-status.js'
+
+interface Target {
+  cluster: ClusterConfig
+  name: string
+  url: string
+  session: UiSession
+  timer: NodeJS.Timeout | undefined
+  inFlight: AbortController | undefined
+  stopped: boolean
+}
+
+export interface MonitorEvents {
+  observation: [cluster: string, coordinator: string, o: Observation]
+  load: [cluster: string, coordinator: string, load: LoadSnapshot | undefined, error: string | undefined]
+}
+
+/**
+ * Polls every coordinator on its own timer, so a hung or slow coordinator only ever delays itself.
+ * Each round is bounded by health.timeoutMs through an AbortSignal; timers are unref'd so a
+ * monitor never holds the process open.
+ */
+export class Monitor extends EventEmitter<MonitorEvents> {
+  private readonly targets = new Map<string, Target>()
+  private health: Config['health']
+  private closed = false
+
+  constructor (private readonly pools: UpstreamPools, health: Config['health'], private readonly logger: Logger) {
+    super()
+    this.health = health
+  }
+
+  /** Starts, keeps or stops loops so that exactly the given clusters' coordinators are polled. */
+  setClusters (clusters: readonly ClusterConfig[], health: Config['health'] = this.health): void {
+    this.health = health
+    const wanted = new Map<string, { cluster: ClusterConfig, name: string, url: string }>()
+    for (const c of clusters) {
+      for (const k of c.coordinators) wanted.set(`${c.name}/${k.name}`, { cluster: c, name: k.name, url: k.url })
+    }
+    for (const [key, t] of this.targets) {
+      const w = wanted.get(key)
+      if (w === undefined || w.url !== t.url) {
+        this.stop(t)
+        this.targets.delete(key)
+      } else {
+        t.cluster = w.cluster
+      }
+    }
+    for (const [key, w] of wanted) {
+      if (this.targets.has(key)) continue
+      const t: Target = { ...w, session: { cookie: undefined }, timer: undefined, inFlight: undefined, stopped: false }
+      this.targets.set(key, t)
+      if (!this.closed) this.schedule(t, 0)
+    }
+  }
+
+  /** Checks one coordinator now (a forward to it just failed): confirms or clears the suspicion fast. */
+  checkNow (cluster: string, coordinator: string): void {
+    const t = this.targets.get(`${cluster}/${coordinator}`)
+    if (t === undefined || t.stopped || t.inFlight !== undefined) return
+    this.schedule(t, 0)
+  }
+
+  private schedule (t: Target, delay: number): void {
+    if (t.timer !== undefined) clearTimeout(t.timer)
+    t.timer = setTimeout(() => { this.round(t).catch((err) => this.logger.error({ err }, 'monitor round failed')) }, delay)
+    t.timer.unref()
+  }
+
+  private async round (t: Target): Promise<void> {
+    t.timer = undefined
+    if (t.stopped) return
+    const started = Date.now()
+    const ac = new AbortController()
+    t.inFlight = ac
+    const timeout = setTimeout(() => ac.abort(), this.health.timeoutMs)
+    timeout.unref()
+    try {
+      const pool = this.pools.get(t.url, 'monitor')
+      const [obs] = await Promise.all([
+        checkHealth(pool, ac.signal),
+        // Standbys are polled too, so a standby's workers are known before it is promoted.
+        pollLoad(pool, t.cluster, t.session, ac.signal, Date.now).then(
+          (load) => { if (!t.stopped) this.emit('load', t.cluster.name, t.name, load, undefined) },
+          (err: unknown) => { if (!t.stopped) this.emit('load', t.cluster.name, t.name, undefined, describeError(err)) }
+        )
+      ])
+      if (!t.stopped) this.emit('observation', t.cluster.name, t.name, obs)
+    } finally {
+      clearTimeout(timeout)
+      t.inFlight = undefined
+      if (!t.stopped) this.schedule(t, Math.max(0, this.health.intervalMs - (Date.now() - started)))
+    }
+  }
+
+  private stop (t: Target): void {
+    t.stopped = true
+    if (t.timer !== undefined) clearTimeout(t.timer)
+    t.inFlight?.abort()
+  }
+
+  close (): void {
+    this.closed = true
+    for (const t of this.targets.values()) this.stop(t)
+    this.targets.clear()
+  }
+}

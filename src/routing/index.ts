@@ -1,0 +1,5 @@
+export * from './rules.js'
+export * from './group.js'
+export * from './mode.js'
+export * from './choose-cluster.js'
+export * from './eligibility.js'
