@@ -22,7 +22,7 @@ export interface RegistryEvents {
   proposal: [cluster: string, from: string | undefined, to: string, reason: string]
 }
 
-export type Ineligible = 'draining' | 'no-primary' | 'primary-down' | 'shutting-down' | 'no-workers' | 'failing-over' | 'load-unknown'
+export type Ineligible = 'draining' | 'switching' | 'no-primary' | 'primary-down' | 'shutting-down' | 'no-workers' | 'failing-over' | 'load-unknown'
 
 export type Eligibility =
   | { ok: true, primary: CoordinatorStatus, running: number, queued: number, workers: number, capacity: number }
@@ -35,6 +35,8 @@ export type Eligibility =
  */
 export class ClusterRegistry extends EventEmitter<RegistryEvents> {
   private readonly runtimes = new Map<string, ClusterRuntime>()
+  /** cluster → coordinator a graceful switchover is moving the primary to (src/cluster/switchover.ts) */
+  private readonly switching = new Map<string, string>()
   private health: Config['health']
 
   constructor (clusters: readonly ClusterConfig[], health: Config['health'], private readonly logger: Logger, private readonly now: () => number = Date.now) {
@@ -150,7 +152,7 @@ export class ClusterRegistry extends EventEmitter<RegistryEvents> {
     if (from !== to) {
       rt.lastFailover = { at: now, from, to, epoch, reason, detectedFrom, firstRoutedAt: undefined }
       const change: PrimaryChange = { cluster, from, to, epoch, reason, detectionMs: detectedFrom === undefined ? undefined : now - detectedFrom }
-      this.logger.warn({ ...change }, from === undefined ? 'primary elected' : 'primary changed')
+      this.logger.warn({ event: 'election', ...change }, from === undefined ? 'primary elected' : 'primary changed')
       this.emit('primary', change)
     }
     return true
@@ -163,8 +165,20 @@ export class ClusterRegistry extends EventEmitter<RegistryEvents> {
     return true
   }
 
+  /** A graceful switchover stops new queries to the cluster until the new primary is installed. */
+  setSwitching (cluster: string, to: string | undefined): void {
+    if (to === undefined) this.switching.delete(cluster)
+    else this.switching.set(cluster, to)
+  }
+
+  switchingTo (cluster: string): string | undefined {
+    return this.switching.get(cluster)
+  }
+
   eligibility (rt: ClusterRuntime, now = this.now()): Eligibility {
     if (rt.adminState !== 'active') return { ok: false, reason: 'draining', detail: `${rt.config.name} is draining` }
+    const switchingTo = this.switching.get(rt.config.name)
+    if (switchingTo !== undefined && switchingTo !== rt.primary) return { ok: false, reason: 'switching', detail: `${rt.config.name} is switching its primary from ${rt.primary ?? 'none'} to ${switchingTo}` }
     const p = rt.primaryStatus()
     if (p === undefined) return { ok: false, reason: 'no-primary', detail: `${rt.config.name} has no coordinator up` }
     if (p.shuttingDown) return { ok: false, reason: 'shutting-down', detail: `${rt.config.name}'s primary ${p.name} is shutting down` }
