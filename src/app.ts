@@ -8,6 +8,11 @@ import { ClusterRegistry } from './cluster/registry.js'
 import { Monitor } from './cluster/monitor.js'
 import { UpstreamPools } from './cluster/upstream-pools.js'
 import { localAuthority, type PrimaryAuthority } from './cluster/local-authority.js'
+import { redisAuthority } from './cluster/redis-authority.js'
+import { MemorySharedState, type SharedState } from './cluster/shared-state.js'
+import { RedisSharedState } from './cluster/redis-shared-state.js'
+import { wireElectionEvents } from './cluster/ha-events.js'
+import { discoveryProxies } from './discovery/index.js'
 import { createAffinityStore } from './affinity/index.js'
 import { QueryLocator } from './affinity/query-locator.js'
 import { Router } from './routing/router.js'
@@ -74,12 +79,21 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
     metrics,
     recent: new RecentDecisions(),
     authority: undefined as unknown as PrimaryAuthority,
+    shared: undefined as unknown as SharedState,
+    discovery: undefined as unknown as GatewayContext['discovery'],
     instanceTag: randomBytes(3).toString('hex').slice(0, 4),
     nextCounter: () => (counter = (counter + 1) % 100_000),
     lifecycle: { phase: 'starting', startedAt: Date.now() },
     refreshMetrics: () => {}
   }
-  ctx.authority = opts.authority !== undefined ? opts.authority(ctx) : localAuthority(registry)
+  const redisCfg = config.store.redis
+  ctx.authority = opts.authority !== undefined ? opts.authority(ctx) : redisCfg !== undefined ? redisAuthority(ctx) : localAuthority(registry)
+  ctx.shared = redisCfg !== undefined
+    ? new RedisSharedState(redisCfg, { logger, metrics: { redisLatency: (op, s) => metrics.redisSeconds.observe({ op }, s), redisError: (op) => metrics.redisErrors.inc({ op }) } })
+    : new MemorySharedState()
+  ctx.shared.on('admin-state', (cluster, state) => { registry.setAdminState(cluster, state) })
+  ctx.discovery = discoveryProxies(ctx)
+  wireElectionEvents(ctx)
 
   monitor.on('observation', (cluster, coordinator, o) => registry.observe(cluster, coordinator, o))
   monitor.on('load', (cluster, coordinator, load, error) => registry.observeLoad(cluster, coordinator, load, error))
@@ -90,7 +104,9 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
   await app.register(clientProtocolRoutes, { ctx })
 
   app.addHook('onReady', async () => {
+    await ctx.shared.start()
     await ctx.authority.start()
+    await ctx.discovery.setClusters(config.clusters)
     monitor.setClusters(config.clusters, config.health)
     ctx.lifecycle.phase = 'running'
     if (config.admin.tokens.length === 0) logger.warn('admin API disabled: no admin.tokens configured')
@@ -98,7 +114,9 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
   app.addHook('preClose', async () => { ctx.lifecycle.phase = 'stopping' })
   app.addHook('onClose', async () => {
     monitor.close()
+    await ctx.discovery.close()
     await ctx.authority.close()
+    await ctx.shared.close()
     await store.close()
     await pools.close()
   })

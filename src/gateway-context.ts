@@ -9,6 +9,8 @@ import type { Router } from './routing/router.js'
 import type { Metrics } from './observability/metrics.js'
 import type { RecentDecisions } from './observability/recent-decisions.js'
 import type { PrimaryAuthority } from './cluster/local-authority.js'
+import type { SharedState } from './cluster/shared-state.js'
+import type { DiscoveryProxies } from './discovery/proxy.js'
 
 /** Everything one gateway instance holds; created by buildApp, never shared between instances. */
 export interface GatewayContext {
@@ -23,6 +25,10 @@ export interface GatewayContext {
   metrics: Metrics
   recent: RecentDecisions
   authority: PrimaryAuthority
+  /** drains and runtime cluster overrides, the same on every replica (Redis) or this one (memory) */
+  shared: SharedState
+  /** per-cluster discovery listeners forwarding workers to the current primary */
+  discovery: DiscoveryProxies
   /** four characters naming this replica in the ids it mints */
   instanceTag: string
   nextCounter: () => number

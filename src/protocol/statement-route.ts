@@ -29,7 +29,8 @@ export async function postStatement (ctx: GatewayContext, req: FastifyRequest, r
       return failQuery(ctx, req, reply, 'UNKNOWN_TRANSACTION', `Unknown transaction ID: ${tx}. Possibly expired? Commands ignored until end of transaction block`)
     }
     // A transaction lives on one coordinator: no other cluster can take the statement.
-    return (await handOver(ctx, req, reply, { rt, coordinator, mode: gm.mode, group: gm.group, user, body, started, transactionId: tx })) ?? reply
+    await handOver(ctx, req, reply, { rt, coordinator, mode: gm.mode, group: gm.group, user, body, started, transactionId: tx })
+    return reply
   }
 
   const tried = new Set<string>()
@@ -41,8 +42,8 @@ export async function postStatement (ctx: GatewayContext, req: FastifyRequest, r
       req.log.warn({ group: gm.group, reason: choice.reason }, choice.message)
       return failQuery(ctx, req, reply, choice.reason === 'unknown-group' ? 'UNKNOWN_ROUTING_GROUP' : 'NO_ELIGIBLE_CLUSTER', choice.message)
     }
-    const done = await handOver(ctx, req, reply, { rt: choice.cluster, coordinator: choice.primary, mode: gm.mode, group: gm.group, user, body, started, transactionId: undefined })
-    if (done !== undefined) return done
+    const handled = await handOver(ctx, req, reply, { rt: choice.cluster, coordinator: choice.primary, mode: gm.mode, group: gm.group, user, body, started, transactionId: undefined })
+    if (handled) return reply
     tried.add(choice.cluster.config.name)
     ctx.metrics.retries.inc({ from_cluster: choice.cluster.config.name })
   }
@@ -59,18 +60,22 @@ interface HandOver {
   transactionId: string | undefined
 }
 
-/** Redirects or forwards; undefined when the coordinator did not answer and another cluster may. */
-async function handOver (ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, h: HandOver): Promise<FastifyReply | undefined> {
+/**
+ * Redirects or forwards; false when the coordinator did not answer and another cluster may take
+ * the query. (A boolean, not the reply: an async function returning a Reply adopts its `then`.)
+ */
+async function handOver (ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, h: HandOver): Promise<boolean> {
   const cluster = h.rt.config.name
   if (h.mode === 'redirect') {
     ctx.metrics.routingSeconds.observe((performance.now() - h.started) / 1000)
     noteRouted(ctx, h, undefined)
     ctx.metrics.redirects.inc({ kind: 'statement' })
     const q = req.url.indexOf('?')
-    return reply.code(307)
+    reply.code(307)
       .header('location', `${h.coordinator.externalUrl}/v1/statement${q >= 0 ? req.url.slice(q) : ''}`)
       .header('cache-control', 'no-store')
       .send()
+    return true
   }
   const outcome = await sendFirstPost(ctx, req, reply, {
     cluster: h.rt.config,
@@ -85,15 +90,16 @@ async function handOver (ctx: GatewayContext, req: FastifyRequest, reply: Fastif
       noteRouted(ctx, h, queryId)
     }
   })
-  if (outcome.ok) return reply
+  if (outcome.ok) return true
   ctx.metrics.upstreamErrors.inc({ cluster, coordinator: h.coordinator.name, kind: outcome.kind })
   ctx.registry.markSuspect(cluster, h.coordinator.name, `forward failed: ${outcome.error}`)
   ctx.monitor.checkNow(cluster, h.coordinator.name)
   ctx.recent.add({ at: Date.now(), queryId: undefined, user: h.user, group: h.group, cluster, coordinator: h.coordinator.name, mode: h.mode, outcome: 'retried', detail: outcome.error })
   if (h.transactionId !== undefined) {
-    return failQuery(ctx, req, reply, 'COORDINATOR_LOST', `Coordinator ${h.coordinator.name} of transaction ${h.transactionId} is unreachable: ${outcome.error}`)
+    failQuery(ctx, req, reply, 'COORDINATOR_LOST', `Coordinator ${h.coordinator.name} of transaction ${h.transactionId} is unreachable: ${outcome.error}`)
+    return true
   }
-  return undefined
+  return false
 }
 
 function noteRouted (ctx: GatewayContext, h: HandOver, queryId: string | undefined): void {
