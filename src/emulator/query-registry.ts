@@ -102,6 +102,7 @@ export class QueryRegistry {
     const timeout = this.opts.clientTimeoutMs
     const finished: Query[] = []
     for (const q of this.queries.values()) {
+      if (q.beingPolled) continue
       if (!q.dispatched) {
         if (now - q.lastAccess > timeout) this.queries.delete(q.id)
       } else if (!q.done) {

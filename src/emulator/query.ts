@@ -76,8 +76,27 @@ export class Query {
     this.transactionId = init.session.transactionId
   }
 
+  /** Requests for this query being answered now (long polls, streaming pages). */
+  private polls = 0
+
   touch (): void {
     this.lastAccess = Date.now()
+  }
+
+  /** A client inside a long poll or a long download is still there, however long that takes. */
+  get beingPolled (): boolean {
+    return this.polls > 0
+  }
+
+  async poll<T> (work: () => Promise<T>): Promise<T> {
+    this.polls++
+    this.touch()
+    try {
+      return await work()
+    } finally {
+      this.polls--
+      this.touch()
+    }
   }
 
   get done (): boolean {

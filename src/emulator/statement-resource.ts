@@ -76,9 +76,11 @@ async function getQueued (ctx: RequestContext, id: string, slug: string, token: 
     return
   }
   query.queuedToken = token
-  query.touch()
-  await registry.dispatch(query, maxWaitMs(ctx.url))
-  query.touch()
+  await query.poll(async () => await answerQueued(ctx, query, token))
+}
+
+async function answerQueued (ctx: RequestContext, query: Query, token: number): Promise<void> {
+  await ctx.state.registry.dispatch(query, maxWaitMs(ctx.url))
   if (query.state === 'FAILED') {
     await sendJson(ctx.req, ctx.res, 200, queuedDocument(ctx.base, query, null, nodes(ctx)))
   } else if (query.waitingForSlot) {
@@ -106,9 +108,11 @@ async function serveExecuting (ctx: RequestContext, query: Query, token: number)
     queryNotFound(ctx)
     return
   }
-  query.touch()
+  await query.poll(async () => await answerExecuting(ctx, query, token))
+}
+
+async function answerExecuting (ctx: RequestContext, query: Query, token: number): Promise<void> {
   const result = await query.resultFor(token, maxWaitMs(ctx.url))
-  query.touch()
   if (result === 410 || result === 404) {
     sendText(ctx.res, result, result === 410 ? 'Gone' : 'Not Found')
     return

@@ -95,11 +95,9 @@ test('a client that disconnects mid-page does not break the coordinator', async 
   const uri = await executingUri(emulator.url, `SELECT n, s FROM huge /* rows=${ROWS} rowBytes=${ROW_BYTES} */`)
   const ac = new AbortController()
   const res = await request(uri, { signal: ac.signal })
-  for await (const chunk of res.body) {
-    assert.ok(chunk.length > 0)
-    ac.abort()
-    break
-  }
+  const first = await res.body[Symbol.asyncIterator]().next()
+  assert.ok((first.value as Buffer).length > 0)
+  ac.abort()
   // The same token may be fetched again and the page comes back whole.
   const again = await request(uri)
   const got = await consume(again.body)

@@ -6,7 +6,7 @@ import { BasicAuth, Trino, type QueryResult } from 'trino-client'
 import presto, { type ExecuteOptions, type PrestoClientOptions } from 'presto-client'
 import PrestoJs from '@prestodb/presto-js-client'
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js'
-import { eventually, generatedRow } from './support.js'
+import { generatedRow } from './support.js'
 
 const { PrestoClient } = PrestoJs as unknown as { PrestoClient: typeof import('@prestodb/presto-js-client').PrestoClient }
 
@@ -176,18 +176,5 @@ describe('@prestodb/presto-js-client against the presto flavor', () => {
     assert.deepEqual((await good.query("SELECT 'x'")).data, [['x']])
     const bad = new PrestoClient({ host: 'http://127.0.0.1', port: authed.port, user: 'alice', basicAuthentication: { user: 'alice', password: 'nope' } })
     await assert.rejects(bad.query("SELECT 'x'"), /Access Denied/)
-  })
-
-  test('a query the client never polls is forgotten after queuedTimeoutMs', async () => {
-    const short = await startEmulator({ flavor: 'presto', queuedTimeoutMs: 150 })
-    try {
-      const client = new PrestoClient({ host: 'http://127.0.0.1', port: short.port, user: 'carol' })
-      const first = await client.queryFirst('SELECT 1 /* delayMs=10000 */', {})
-      assert.equal(short.queries()[0]?.state, 'QUEUED')
-      await eventually(() => short.queries().length === 0, 3000, 'the never-polled query to be forgotten')
-      assert.ok(first.id !== undefined)
-    } finally {
-      await short.close()
-    }
   })
 })

@@ -36,7 +36,7 @@ describe('session and prepared-statement headers', () => {
     const prepared = await runQuery(emulator.url, "PREPARE q1 FROM SELECT 42, 'a b'")
     assert.equal(prepared.first.headers['x-trino-added-prepare'], undefined)
     const added = [...new Set(headerValues(prepared.responses, 'x-trino-added-prepare'))]
-    assert.deepEqual(added, ["q1=SELECT+42%2C+%27a+b%27"])
+    assert.deepEqual(added, ['q1=SELECT+42%2C+%27a+b%27'])
     const executed = await runQuery(emulator.url, 'EXECUTE q1', { ...USER, 'X-Trino-Prepared-Statement': added[0] ?? '' })
     assert.deepEqual(executed.rows, [[42, 'a b']])
     const missing = await runQuery(emulator.url, 'EXECUTE q1')

@@ -255,6 +255,22 @@ describe('statement protocol (trino flavor)', () => {
     }
   })
 
+  test('a client waiting in a long poll longer than the timeout is not abandoned', async () => {
+    const short = await startEmulator({ queuedTimeoutMs: 150 })
+    try {
+      const first = await post(short.url, 'SELECT 1 /* delayMs=600 */')
+      const queued = (await http(first.nextUri)).json
+      const waiting = http(queued.nextUri)
+      await eventually(() => short.requests.count('/v1/statement/executing') === 1, 3000, 'the long poll to start')
+      // stats() sweeps for abandoned queries while the poll is still open.
+      await eventually(() => Date.now() - new Date(short.queries()[0]?.createdAt ?? 0).getTime() > 300, 3000, 'the timeout to pass')
+      assert.equal(short.stats().runningQueries, 1)
+      assert.deepEqual((await waiting).json.data, [[1]])
+    } finally {
+      await short.close()
+    }
+  })
+
   test('maxRunningQueries keeps further queries QUEUED, with advancing queued tokens, until a slot frees', async () => {
     const limited = await startEmulator({ maxRunningQueries: 1 })
     try {
