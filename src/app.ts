@@ -100,8 +100,21 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
   ctx.refreshMetrics = wireMetrics(ctx)
 
   app.decorate('gateway', ctx)
+  // The gateway is no forward proxy: an absolute-form target (`GET http://host/...`) or anything
+  // not starting with one slash is refused before routing, so no request line can name a host.
+  app.addHook('onRequest', async (req, reply) => {
+    const url = req.raw.url ?? ''
+    if (url.charCodeAt(0) !== 47 || url.charCodeAt(1) === 47) {
+      await reply.code(400).header('content-type', 'text/plain; charset=utf-8').send('Bad request target')
+    }
+  })
   await app.register(operationsRoutes, { ctx })
   await app.register(clientProtocolRoutes, { ctx })
+
+  // CONNECT would make this a tunnel; answer it instead of letting Node drop the socket silently.
+  app.server.on('connect', (_req, socket: import('node:stream').Duplex) => {
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, PUT, DELETE\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+  })
 
   app.addHook('onReady', async () => {
     await ctx.shared.start()

@@ -58,6 +58,14 @@ function control (updateType: string, headers: Array<[string, string]>, transact
   }
 }
 
+/** Prepared statement names are identifiers: matched without regard to case, as Trino canonicalizes them. */
+function preparedSql (session: ClientSession, name: string): string | undefined {
+  const exact = session.prepared.get(name)
+  if (exact !== undefined) return exact
+  for (const [key, sql] of session.prepared) if (key.toLowerCase() === name.toLowerCase()) return sql
+  return undefined
+}
+
 function notFound (name: string): EmulatedFailure {
   return failure('NOT_FOUND', `Prepared statement not found: ${name}`)
 }
@@ -101,10 +109,10 @@ function planStatement (statement: Statement, directive: Directive, session: Cli
     case 'prepare':
       return { ok: true, plan: control('PREPARE', [['Added-Prepare', `${javaUrlEncode(statement.name)}=${javaUrlEncode(statement.sql)}`]], txn) }
     case 'deallocate':
-      if (!session.prepared.has(statement.name)) return { ok: true, plan: control('DEALLOCATE', [], txn, notFound(statement.name)) }
+      if (preparedSql(session, statement.name) === undefined) return { ok: true, plan: control('DEALLOCATE', [], txn, notFound(statement.name)) }
       return { ok: true, plan: control('DEALLOCATE', [['Deallocated-Prepare', javaUrlEncode(statement.name)]], txn) }
     case 'execute': {
-      const sql = session.prepared.get(statement.name)
+      const sql = preparedSql(session, statement.name)
       if (sql === undefined) return { ok: true, plan: control('EXECUTE', [], txn, notFound(statement.name)) }
       if (depth > 0) return { ok: false, failure: failure('NOT_SUPPORTED', 'Invalid statement type for prepared statement: EXECUTE') }
       return planSql(sql, session, txns, depth + 1)
