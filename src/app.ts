@@ -51,6 +51,7 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
     ...(tls !== undefined
       ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key), ...(tls.ca !== undefined ? { ca: readFileSync(tls.ca) } : {}), maxHeaderSize: config.server.limits.headerBytes } }
       : {}),
+    rewriteUrl: (req: import('node:http').IncomingMessage) => reduceAbsoluteForm(req, () => coordinatorHosts(registry)),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomBytes(8).toString('hex'),
     return503OnClosing: true,
@@ -100,13 +101,11 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
   ctx.refreshMetrics = wireMetrics(ctx)
 
   app.decorate('gateway', ctx)
-  // The gateway is no forward proxy: an absolute-form target (`GET http://host/...`) or anything
-  // not starting with one slash is refused before routing, so no request line can name a host.
+  // The gateway is no forward proxy: a target that is not a path (after rewriteUrl) is refused.
   app.addHook('onRequest', async (req, reply) => {
     const url = req.raw.url ?? ''
-    if (url.charCodeAt(0) !== 47 || url.charCodeAt(1) === 47) {
-      await reply.code(400).header('content-type', 'text/plain; charset=utf-8').send('Bad request target')
-    }
+    if (url.charCodeAt(0) === 47 && url.charCodeAt(1) !== 47) return
+    await reply.code(400).header('content-type', 'text/plain; charset=utf-8').send('Bad request target')
   })
   await app.register(operationsRoutes, { ctx })
   await app.register(clientProtocolRoutes, { ctx })
@@ -117,8 +116,8 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
   })
 
   app.addHook('onReady', async () => {
-    await ctx.shared.start()
-    await ctx.authority.start()
+    // Both wait (bounded) for Redis when it is configured: in parallel.
+    await Promise.all([ctx.shared.start(), ctx.authority.start()])
     await ctx.discovery.setClusters(config.clusters)
     monitor.setClusters(config.clusters, config.health)
     ctx.lifecycle.phase = 'running'
@@ -134,6 +133,34 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
     await pools.close()
   })
   return app as GatewayApp
+}
+
+/**
+ * HTTP/1.1 lets a client send an absolute-form target, and presto-client cancels that way: a
+ * `DELETE http://{host of its nextUri}/v1/statement/...` sent to the gateway. One that names the
+ * gateway (the Host header) or a configured coordinator is reduced to its path before routing —
+ * the gateway then routes by the query id as always, never by the named host; any other stays as
+ * it is and is refused.
+ */
+function reduceAbsoluteForm (req: import('node:http').IncomingMessage, known: () => Set<string>): string {
+  const url = req.url ?? ''
+  if (url.charCodeAt(0) === 47) return url
+  const m = /^https?:\/\/([^/?#\s]+)(\/[^#]*)?$/i.exec(url)
+  const host = m?.[1]?.toLowerCase()
+  if (m?.[2] === undefined || host === undefined) return url
+  if (host === req.headers.host?.toLowerCase() || known().has(host)) return m[2]
+  return url
+}
+
+function coordinatorHosts (registry: ClusterRegistry): Set<string> {
+  const out = new Set<string>()
+  for (const rt of registry.all()) {
+    for (const s of rt.statuses.values()) {
+      out.add(new URL(s.url).host.toLowerCase())
+      out.add(new URL(s.externalUrl).host.toLowerCase())
+    }
+  }
+  return out
 }
 
 function isLogger (l: unknown): l is Logger {

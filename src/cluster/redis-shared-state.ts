@@ -1,7 +1,8 @@
 // SharedState in Redis: drains and runtime cluster overrides, the same on every replica.
 //
-// Keys (under keyPrefix): "admin" hash cluster → JSON {state, at, by} (no field = active);
-// "clusters" hash name → JSON ClusterOverride. Channel "{prefix}ha:shared" carries every change
+// Keys (under keyPrefix): "admin" hash cluster → JSON {state, at, by}; "clusters" hash name → JSON
+// ClusterOverride, or {cleared: true, updatedAt} once the override was dropped. ('active' and
+// 'cleared' stay as tombstones so that "newer wins" also holds for an undo.) Channel "{prefix}ha:shared" carries every change
 // with its content ({t: 'admin-state', cluster, state, at, by} / {t: 'override', name, override}),
 // so other replicas apply it at once; they re-read both hashes whenever their subscriber
 // (re)subscribes or Redis comes back, in case a message was lost.
@@ -24,7 +25,7 @@ type Pending =
   | { kind: 'admin', field: string, entry: StateEntry }
   | { kind: 'override', field: string, override: ClusterOverride | undefined, at: number }
 
-/** Writes ARGV[2] (or deletes the field when it is '') unless the stored value is newer (ARGV[3], epoch ms). */
+/** Writes ARGV[2] unless the stored value is newer (ARGV[3], epoch ms), and publishes ARGV[4]. */
 const SET_IF_NEWER_LUA = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then
@@ -34,8 +35,8 @@ if cur then
     if at > tonumber(ARGV[3]) then return 0 end
   end
 end
-if ARGV[2] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[4]) end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PUBLISH', ARGV[5], ARGV[4])
 return 1
 `
 
@@ -139,6 +140,15 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> implements
   private adminKey (): string { return this.ha.key('admin') }
   private clustersKey (): string { return this.ha.key('clusters') }
 
+  private keyOf (p: Pending): string {
+    return p.kind === 'admin' ? this.adminKey() : this.clustersKey()
+  }
+
+  private valueOf (p: Pending): string {
+    if (p.kind === 'admin') return JSON.stringify(p.entry)
+    return JSON.stringify(p.override ?? { cleared: true, updatedAt: p.at, by: '' })
+  }
+
   private applyState (cluster: string, entry: StateEntry, always: boolean): void {
     const before = this.states.get(cluster)?.state ?? 'active'
     if (entry.state === 'active') this.states.delete(cluster)
@@ -168,19 +178,10 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> implements
       return
     }
     try {
-      await this.ha.run('shared-set', async (c) => {
-        const m = c.multi()
-        if (p.kind === 'admin') {
-          if (p.entry.state === 'active') m.hdel(this.adminKey(), p.field)
-          else m.hset(this.adminKey(), p.field, JSON.stringify(p.entry))
-        } else if (p.override === undefined) {
-          m.hdel(this.clustersKey(), p.field)
-        } else {
-          m.hset(this.clustersKey(), p.field, JSON.stringify(p.override))
-        }
-        m.publish(this.ha.channel, this.message(p))
-        return checkExec(await m.exec())
-      })
+      await this.ha.run('shared-set', async (c) => checkExec(await c.multi()
+        .hset(this.keyOf(p), p.field, this.valueOf(p))
+        .publish(this.ha.channel, this.message(p))
+        .exec()))
       this.pending.delete(key)
     } catch (err) {
       this.pending.set(key, p)
@@ -231,9 +232,8 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> implements
       await this.ha.run('shared-republish', async (c) => {
         const p = c.pipeline()
         for (const w of writes) {
-          const value = w.kind === 'admin' ? (w.entry.state === 'active' ? '' : JSON.stringify(w.entry)) : (w.override === undefined ? '' : JSON.stringify(w.override))
           const at = w.kind === 'admin' ? w.entry.at : w.at
-          ;(p as unknown as SharedCommands).phgSetIfNewer(w.kind === 'admin' ? this.adminKey() : this.clustersKey(), w.field, value, at, this.message(w), this.ha.channel)
+          ;(p as unknown as SharedCommands).phgSetIfNewer(this.keyOf(w), w.field, this.valueOf(w), at, this.message(w), this.ha.channel)
         }
         return checkExec(await p.exec())
       })
@@ -257,8 +257,8 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> implements
     }
     const names = new Set<string>()
     for (const [name, text] of Object.entries(clusters)) {
-      const o = parse<ClusterOverride>(text)
-      if (o === undefined) continue
+      const o = parse<ClusterOverride & { cleared?: boolean }>(text)
+      if (o === undefined || o.cleared === true) continue
       names.add(name)
       this.applyOverride(name, o)
     }

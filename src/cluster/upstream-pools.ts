@@ -40,9 +40,10 @@ export class UpstreamPools {
         headersTimeout: t.headersMs,
         bodyTimeout: t.bodyIdleMs,
         keepAliveTimeout: 30_000,
+        // A Pool option: undici's connector ignores a localAddress given inside `connect`.
+        ...(this.upstream.localAddress !== undefined ? { localAddress: this.upstream.localAddress } : {}),
         connect: {
           timeout: t.connectMs,
-          ...(this.upstream.localAddress !== undefined ? { localAddress: this.upstream.localAddress } : {}),
           ...(this.ca !== undefined ? { ca: this.ca } : {}),
           rejectUnauthorized: this.upstream.tls?.rejectUnauthorized ?? true
         }

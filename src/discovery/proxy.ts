@@ -12,7 +12,7 @@
 // goes to the new primary. Hop-by-hop headers are dropped and Host names the coordinator, as any
 // HTTP proxy does; nothing is added (no X-Forwarded-*: Trino rejects them by default).
 import { readFileSync } from 'node:fs'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import replyFrom from '@fastify/reply-from'
 import { Agent } from 'undici'
 import type { Logger } from 'pino'
@@ -118,7 +118,8 @@ export class DiscoveryProxies {
     const logger = this.deps.logger.child({ cluster, component: 'discovery' })
     const app = Fastify({
       loggerInstance: logger,
-      disableRequestLogging: true,
+      // Workers announce every few seconds: one log line per announcement would drown the rest.
+      logController: new LogController({ disableRequestLogging: true }),
       exposeHeadRoutes: false,
       return503OnClosing: true,
       bodyLimit: MAX_BODY_BYTES,
@@ -182,9 +183,10 @@ export class DiscoveryProxies {
       headersTimeout: u.timeouts.headersMs,
       bodyTimeout: u.timeouts.bodyIdleMs,
       keepAliveTimeout: 30_000,
+      // A client option: undici's connector ignores a localAddress given inside `connect`.
+      ...(u.localAddress !== undefined ? { localAddress: u.localAddress } : {}),
       connect: {
         timeout: u.timeouts.connectMs,
-        ...(u.localAddress !== undefined ? { localAddress: u.localAddress } : {}),
         ...(ca !== undefined ? { ca } : {}),
         rejectUnauthorized: u.tls?.rejectUnauthorized ?? true
       }

@@ -216,7 +216,8 @@ test('Redis restarted empty: the replicas republish the primary and its epoch; e
     return r.primary === 'blue-b' && r.epoch === 2 ? r : undefined
   }, 'Redis holds blue-b at epoch 2 again')
   for (const [name, epoch] of lowest) assert.equal(epoch, 2, `${name}'s epoch never went down`)
-  assert.ok(gws.some((g, i) => g.logs.some((l, j) => j >= (since[i] ?? 0) && l.event === 'primary-republished')), 'a replica logged the republication')
+  const republished = await Promise.any(gws.map(async (g, i) => await g.waitForLog((l) => l.event === 'primary-republished', 'republication', 5000, since[i])))
+  assert.equal(republished.epoch, 2)
 
   // Agreement goes on from there: the next failover is epoch 3, on every replica.
   await b.faults.kill()

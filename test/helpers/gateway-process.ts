@@ -145,7 +145,8 @@ export async function startGatewayProcess (config: Record<string, unknown>, opts
 
   let listening: LogLine
   try {
-    listening = await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at http://127.0.0.1:'), 'Server listening', opts.startTimeoutMs ?? 30_000)
+    // The discovery listeners log the same message with a component field.
+    listening = await waitForLog((l) => l.component === undefined && typeof l.msg === 'string' && l.msg.startsWith('Server listening at http://127.0.0.1:'), 'Server listening', opts.startTimeoutMs ?? 30_000)
   } catch (err) {
     child.kill('SIGKILL')
     await exited(child)
