@@ -13,6 +13,7 @@ import { MemorySharedState, type SharedState } from './cluster/shared-state.js'
 import { RedisSharedState } from './cluster/redis-shared-state.js'
 import { wireElectionEvents } from './cluster/ha-events.js'
 import { discoveryProxies } from './discovery/index.js'
+import { ClusterSet } from './cluster/cluster-set.js'
 import { createAffinityStore } from './affinity/index.js'
 import { QueryLocator } from './affinity/query-locator.js'
 import { Router } from './routing/router.js'
@@ -21,6 +22,7 @@ import { RecentDecisions } from './observability/recent-decisions.js'
 import { wireMetrics } from './observability/wire-metrics.js'
 import { operationsRoutes } from './observability/operations-routes.js'
 import { clientProtocolRoutes } from './protocol/routes.js'
+import { adminRoutes } from './admin/routes.js'
 import { redactPaths } from './observability/redact.js'
 
 export interface AppOptions {
@@ -82,6 +84,7 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
     authority: undefined as unknown as PrimaryAuthority,
     shared: undefined as unknown as SharedState,
     discovery: undefined as unknown as GatewayContext['discovery'],
+    clusters: undefined as unknown as ClusterSet,
     instanceTag: randomBytes(3).toString('hex').slice(0, 4),
     nextCounter: () => (counter = (counter + 1) % 100_000),
     lifecycle: { phase: 'starting', startedAt: Date.now() },
@@ -94,6 +97,10 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
     : new MemorySharedState()
   ctx.shared.on('admin-state', (cluster, state) => { registry.setAdminState(cluster, state) })
   ctx.discovery = discoveryProxies(ctx)
+  ctx.clusters = new ClusterSet(ctx)
+  ctx.shared.on('overrides', () => {
+    ctx.clusters.apply().catch((err: unknown) => logger.error({ err }, 'applying runtime cluster changes failed'))
+  })
   wireElectionEvents(ctx)
 
   monitor.on('observation', (cluster, coordinator, o) => registry.observe(cluster, coordinator, o))
@@ -109,6 +116,7 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
   })
   await app.register(operationsRoutes, { ctx })
   await app.register(clientProtocolRoutes, { ctx })
+  await app.register(adminRoutes, { ctx })
 
   // CONNECT would make this a tunnel; answer it instead of letting Node drop the socket silently.
   app.server.on('connect', (_req, socket: import('node:stream').Duplex) => {
@@ -118,8 +126,7 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
   app.addHook('onReady', async () => {
     // Both wait (bounded) for Redis when it is configured: in parallel.
     await Promise.all([ctx.shared.start(), ctx.authority.start()])
-    await ctx.discovery.setClusters(config.clusters)
-    monitor.setClusters(config.clusters, config.health)
+    await ctx.clusters.apply()
     ctx.lifecycle.phase = 'running'
     if (config.admin.tokens.length === 0) logger.warn('admin API disabled: no admin.tokens configured')
   })

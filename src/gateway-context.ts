@@ -11,6 +11,7 @@ import type { RecentDecisions } from './observability/recent-decisions.js'
 import type { PrimaryAuthority } from './cluster/local-authority.js'
 import type { SharedState } from './cluster/shared-state.js'
 import type { DiscoveryProxies } from './discovery/proxy.js'
+import type { ClusterSet } from './cluster/cluster-set.js'
 
 /** Everything one gateway instance holds; created by buildApp, never shared between instances. */
 export interface GatewayContext {
@@ -29,6 +30,8 @@ export interface GatewayContext {
   shared: SharedState
   /** per-cluster discovery listeners forwarding workers to the current primary */
   discovery: DiscoveryProxies
+  /** the effective cluster list (file + runtime changes), applied to registry, monitor, discovery */
+  clusters: ClusterSet
   /** four characters naming this replica in the ids it mints */
   instanceTag: string
   nextCounter: () => number

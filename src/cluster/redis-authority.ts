@@ -410,6 +410,11 @@ export class RedisAuthority implements PrimaryAuthority, PrimaryMover {
       const stored = Number(epoch ?? 0)
       if (coordinator !== null && coordinator !== undefined && stored > 0) this.adopt(rt, coordinator, stored, 'agreed by another replica')
       if (rt.primary !== undefined && rt.epoch > 0 && (coordinator === null || coordinator === undefined || stored < rt.epoch)) await this.restore(rt)
+      if (rt.primary !== undefined && rt.epoch === 0 && (coordinator === null || coordinator === undefined) && !this.inflight.has(rt.config.name)) {
+        // A provisional primary (chosen while Redis was unreachable) becomes an agreed one.
+        this.inflight.add(rt.config.name)
+        await this.propose(rt, rt.primary, 'initial').finally(() => { this.inflight.delete(rt.config.name) })
+      }
       const switching = values[3 + 2 * i]
       let to: string | undefined
       if (typeof switching === 'string') {

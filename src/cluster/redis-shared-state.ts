@@ -144,7 +144,7 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> implements
     return p.kind === 'admin' ? this.adminKey() : this.clustersKey()
   }
 
-  private valueOf (p: Pending): string {
+  private encode (p: Pending): string {
     if (p.kind === 'admin') return JSON.stringify(p.entry)
     return JSON.stringify(p.override ?? { cleared: true, updatedAt: p.at, by: '' })
   }
@@ -179,7 +179,7 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> implements
     }
     try {
       await this.ha.run('shared-set', async (c) => checkExec(await c.multi()
-        .hset(this.keyOf(p), p.field, this.valueOf(p))
+        .hset(this.keyOf(p), p.field, this.encode(p))
         .publish(this.ha.channel, this.message(p))
         .exec()))
       this.pending.delete(key)
@@ -233,7 +233,7 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> implements
         const p = c.pipeline()
         for (const w of writes) {
           const at = w.kind === 'admin' ? w.entry.at : w.at
-          ;(p as unknown as SharedCommands).phgSetIfNewer(this.keyOf(w), w.field, this.valueOf(w), at, this.message(w), this.ha.channel)
+          ;(p as unknown as SharedCommands).phgSetIfNewer(this.keyOf(w), w.field, this.encode(w), at, this.message(w), this.ha.channel)
         }
         return checkExec(await p.exec())
       })

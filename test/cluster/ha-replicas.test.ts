@@ -84,6 +84,7 @@ const isHealth = (coordinator: string, to: string) => (l: LogLine): boolean => l
 before(async () => {
   redis = await startRedis()
   raw = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 50 })
+  raw.on('error', () => { /* Redis is stopped on purpose in these tests */ })
   await raw.connect()
   // Workers come only from announcements: a coordinator's worker count says who got them.
   a = await startEmulator({ workers: 0 })
@@ -144,9 +145,9 @@ test('killing the primary: every replica installs the same new primary and epoch
   // A client that keeps submitting queries to replica 1, as clients retry.
   let firstRoutedToB: number | undefined
   const failedMessages = new Set<string>()
-  let stop = false
+  const done = new AbortController()
   const client = (async () => {
-    while (!stop && firstRoutedToB === undefined) {
+    while (!done.signal.aborted && firstRoutedToB === undefined) {
       const res = await fetch(`${entry.url}/v1/statement`, { method: 'POST', body: 'SELECT 1', headers: { 'x-trino-user': 'ha-test' }, redirect: 'manual' }).catch(() => undefined)
       if (res?.status === 307 && res.headers.get('location')?.startsWith(b.url) === true) {
         firstRoutedToB = Date.now()
@@ -180,7 +181,7 @@ test('killing the primary: every replica installs the same new primary and epoch
   assert.deepEqual(workerIds(b), ['http://127.0.0.1:9/worker-3', 'worker-1', 'worker-2'])
 
   await eventually(() => firstRoutedToB, 'a query is redirected to blue-b', 10_000)
-  stop = true
+  done.abort()
   await client
   const routed = await entry.waitForLog((l) => l.msg === 'first query routed to the new primary', 'replica1 logs the failover time', 5000, since[0])
   const detection = elections.map((l) => Number(l.detectionMs))

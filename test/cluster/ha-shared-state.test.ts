@@ -48,6 +48,7 @@ const doc = (name: string): ClusterInput => ({
 before(async () => {
   redis = await startRedis()
   raw = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 50 })
+  raw.on('error', () => { /* Redis is stopped on purpose in these tests */ })
   await raw.connect()
 })
 
