@@ -11,9 +11,11 @@ export type ClusterState = 'active' | 'draining' | 'drained'
 export function clusterState (rt: ClusterRuntime, openTransactions: number): ClusterState {
   if (rt.adminState === 'active') return 'active'
   const load = rt.primaryStatus()?.load
-  const idle = load === undefined
-    ? rt.primaryStatus()?.health !== 'up'
-    : load.runningQueries + load.queuedQueries + load.blockedQueries === 0
+  // A poll from before the drain began may predate the last query sent there.
+  const fresh = load !== undefined && load.polledAt > (rt.drainingSince ?? 0)
+  const idle = fresh
+    ? load.runningQueries + load.queuedQueries + load.blockedQueries === 0
+    : rt.primaryStatus()?.health === 'down'
   return idle && openTransactions === 0 ? 'drained' : 'draining'
 }
 

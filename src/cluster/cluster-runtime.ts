@@ -22,6 +22,8 @@ export class ClusterRuntime {
   primary: string | undefined
   epoch = 0
   adminState: AdminState = 'active'
+  /** when the current drain began: only a load poll after it can say the cluster is drained */
+  drainingSince: number | undefined
   /** queries this replica routed here since the primary's load was last polled (load score) */
   sentSinceLastPoll = 0
   lastFailover: FailoverRecord | undefined

@@ -161,6 +161,8 @@ export class ClusterRegistry extends EventEmitter<RegistryEvents> {
   setAdminState (cluster: string, state: AdminState): boolean {
     const rt = this.runtimes.get(cluster)
     if (rt === undefined) return false
+    if (state === 'draining' && rt.adminState !== 'draining') rt.drainingSince = this.now()
+    if (state === 'active') rt.drainingSince = undefined
     rt.adminState = state
     return true
   }

@@ -13,7 +13,7 @@ async function call (url: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', pat
     ...(body !== undefined ? { body: JSON.stringify(body) } : {})
   })
   const text = await res.body.text()
-  return { status: res.statusCode, json: text.length > 0 && text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text }
+  return { status: res.statusCode, json: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text }
 }
 
 describe('admin API authorization', () => {
