@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config/index.js'
 import type { GatewayContext } from './gateway-context.js'
@@ -53,11 +53,17 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
     ...(tls !== undefined
       ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key), ...(tls.ca !== undefined ? { ca: readFileSync(tls.ca) } : {}), maxHeaderSize: config.server.limits.headerBytes } }
       : {}),
+    // One line per routed query (with its id, cluster, coordinator, mode) instead of two per
+    // request: polls in proxy mode would otherwise flood the log and cost the hot path.
+    logController: new LogController({ disableRequestLogging: true }),
     rewriteUrl: (req: import('node:http').IncomingMessage) => reduceAbsoluteForm(req, () => coordinatorHosts(registry)),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomBytes(8).toString('hex'),
+    // A client's x-request-id is kept when it is a sane token, so its logs and ours line up.
+    requestIdHeader: false,
+    genReqId: (req: import('node:http').IncomingMessage) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomBytes(8).toString('hex')
+    },
     return503OnClosing: true,
-    forceCloseConnections: false,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 }
   } as unknown as FastifyServerOptions) as unknown as FastifyInstance
   const logger = app.log as unknown as Logger
@@ -114,6 +120,7 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
     if (url.charCodeAt(0) === 47 && url.charCodeAt(1) !== 47) return
     await reply.code(400).header('content-type', 'text/plain; charset=utf-8').send('Bad request target')
   })
+  app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id) })
   await app.register(operationsRoutes, { ctx })
   await app.register(clientProtocolRoutes, { ctx })
   await app.register(adminRoutes, { ctx })

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs'
 import closeWithGrace from 'close-with-grace'
 import { loadConfigFile, ConfigError, formatIssues } from './config/index.js'
 import { buildApp } from './app.js'
+import { reloadConfig } from './config/hot-reload.js'
+import { watchConfigFile } from './config/watch.js'
 import { checkConfig } from './cli/check-config.js'
 import { startDemo } from './cli/demo.js'
 import { parseArgs } from './cli/args.js'
@@ -32,7 +34,8 @@ function version (): string {
 
 /** SIGTERM/SIGINT: stop saying ready, wait out the grace period, then finish what is in flight. */
 function onSignals (close: () => Promise<void>, graceMs: number, beforeGrace: () => void): void {
-  closeWithGrace({ delay: graceMs + 30_000 }, async ({ signal, err: e }) => {
+  // SIGHUP reloads the config (runGateway); it must not start a shutdown.
+  closeWithGrace({ delay: graceMs + 30_000, skip: ['SIGHUP'] }, async ({ signal, err: e }) => {
     if (e !== undefined) err(`fatal: ${String(e)}`)
     if (signal !== undefined) {
       beforeGrace()
@@ -46,7 +49,20 @@ async function runGateway (file: string): Promise<void> {
   const config = loadConfigFile(file)
   const app = await buildApp(config)
   await app.listen({ port: config.server.port, host: config.server.host })
-  onSignals(async () => await app.close(), config.server.shutdownGraceMs, () => { app.gateway.lifecycle.phase = 'stopping' })
+  // Reloads run one after another: a SIGHUP and a file change arriving together apply once each.
+  let reloading = Promise.resolve()
+  const reload = (why: string): void => {
+    reloading = reloading.then(async () => {
+      app.log.info({ file, why }, 'reloading config')
+      await reloadConfig(app.gateway, file)
+    }).catch((e: unknown) => { app.log.error({ err: e }, 'config reload crashed') })
+  }
+  const watcher = watchConfigFile(file, () => { reload('file changed') })
+  process.on('SIGHUP', () => { reload('SIGHUP') })
+  onSignals(async () => {
+    watcher.close()
+    await app.close()
+  }, config.server.shutdownGraceMs, () => { app.gateway.lifecycle.phase = 'stopping' })
 }
 
 async function main (argv: string[]): Promise<number | undefined> {

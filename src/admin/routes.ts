@@ -22,7 +22,9 @@ const security = [{ bearer: [] }]
  */
 export async function adminRoutes (app: FastifyInstance, opts: { ctx: GatewayContext }): Promise<void> {
   const { ctx } = opts
-  const auth = new TokenAuth(ctx.config.admin.tokens)
+  // Rebuilt when a hot reload brings other tokens.
+  let tokens = ctx.config.admin.tokens
+  let auth = new TokenAuth(tokens)
   const actions = clusterActions(ctx)
 
   await app.register(swagger, {
@@ -36,6 +38,10 @@ export async function adminRoutes (app: FastifyInstance, opts: { ctx: GatewayCon
 
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/admin/docs') || req.url === '/admin/openapi.json') return
+    if (tokens !== ctx.config.admin.tokens) {
+      tokens = ctx.config.admin.tokens
+      auth = new TokenAuth(tokens)
+    }
     if (!auth.enabled) throw new Unauthorized('the admin API is disabled: no admin.tokens are configured')
     const p = auth.authenticate(req.headers.authorization)
     if (p === undefined) throw new Unauthorized(req.headers.authorization === undefined ? 'a bearer token is required' : 'the bearer token is not valid')

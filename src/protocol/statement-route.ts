@@ -29,7 +29,7 @@ export async function postStatement (ctx: GatewayContext, req: FastifyRequest, r
       return failQuery(ctx, req, reply, 'UNKNOWN_TRANSACTION', `Unknown transaction ID: ${tx}. Possibly expired? Commands ignored until end of transaction block`)
     }
     // A transaction lives on one coordinator: no other cluster can take the statement.
-    await handOver(ctx, req, reply, { rt, coordinator, mode: gm.mode, group: gm.group, user, body, started, transactionId: tx })
+    await handOver(ctx, req, reply, { rt, coordinator, mode: gm.mode, group: gm.group, user, body, started, transactionId: tx, log: req.log })
     return reply
   }
 
@@ -42,7 +42,7 @@ export async function postStatement (ctx: GatewayContext, req: FastifyRequest, r
       req.log.warn({ group: gm.group, reason: choice.reason }, choice.message)
       return failQuery(ctx, req, reply, choice.reason === 'unknown-group' ? 'UNKNOWN_ROUTING_GROUP' : 'NO_ELIGIBLE_CLUSTER', choice.message)
     }
-    const handled = await handOver(ctx, req, reply, { rt: choice.cluster, coordinator: choice.primary, mode: gm.mode, group: gm.group, user, body, started, transactionId: undefined })
+    const handled = await handOver(ctx, req, reply, { rt: choice.cluster, coordinator: choice.primary, mode: gm.mode, group: gm.group, user, body, started, transactionId: undefined, log: req.log })
     if (handled) return reply
     tried.add(choice.cluster.config.name)
     ctx.metrics.retries.inc({ from_cluster: choice.cluster.config.name })
@@ -58,6 +58,7 @@ interface HandOver {
   body: Buffer
   started: number
   transactionId: string | undefined
+  log: FastifyRequest['log']
 }
 
 /**
@@ -110,5 +111,6 @@ function noteRouted (ctx: GatewayContext, h: HandOver, queryId: string | undefin
     ctx.logger.warn({ cluster, coordinator: h.coordinator.name, failoverMs }, 'first query routed to the new primary')
   }
   ctx.metrics.routedQueries.inc({ cluster, group: h.group, mode: h.mode })
+  h.log.info({ queryId, cluster, coordinator: h.coordinator.name, mode: h.mode, group: h.group, user: h.user }, 'query routed')
   ctx.recent.add({ at: Date.now(), queryId, user: h.user, group: h.group, cluster, coordinator: h.coordinator.name, mode: h.mode, outcome: 'routed' })
 }
