@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config/index.js'
@@ -23,6 +25,9 @@ import { wireMetrics } from './observability/wire-metrics.js'
 import { operationsRoutes } from './observability/operations-routes.js'
 import { clientProtocolRoutes } from './protocol/routes.js'
 import { adminRoutes } from './admin/routes.js'
+import { dashboardRoutes } from './dashboard/routes.js'
+import { notFoundOrNotAllowed } from './protocol/method-not-allowed.js'
+import { watchConfigFile } from './config/watch.js'
 import { redactPaths } from './observability/redact.js'
 
 export interface AppOptions {
@@ -46,13 +51,10 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
   const app = Fastify({
     ...(isLogger(loggerOpt) ? { loggerInstance: loggerOpt } : { logger: loggerOpt }),
     bodyLimit: config.server.limits.bodyBytes,
-    requestTimeout: config.server.timeouts.requestMs,
-    keepAliveTimeout: config.server.timeouts.keepAliveMs,
-    connectionTimeout: config.server.timeouts.headersMs,
-    http: { maxHeaderSize: config.server.limits.headerBytes },
-    ...(tls !== undefined
-      ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key), ...(tls.ca !== undefined ? { ca: readFileSync(tls.ca) } : {}), maxHeaderSize: config.server.limits.headerBytes } }
-      : {}),
+    // Our own server: Fastify drops an `http` options object, and the limits below must reach Node.
+    serverFactory: (handler: import('node:http').RequestListener) => createListener(config, handler),
+    // tells Fastify the listener speaks TLS (its listen address says https://); the server is ours
+    ...(tls !== undefined ? { https: {} } : {}),
     // One line per routed query (with its id, cluster, coordinator, mode) instead of two per
     // request: polls in proxy mode would otherwise flood the log and cost the hot path.
     logController: new LogController({ disableRequestLogging: true }),
@@ -121,14 +123,33 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
     await reply.code(400).header('content-type', 'text/plain; charset=utf-8').send('Bad request target')
   })
   app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id) })
+  app.setNotFoundHandler((req, reply) => notFoundOrNotAllowed(req, reply))
   await app.register(operationsRoutes, { ctx })
   await app.register(clientProtocolRoutes, { ctx })
   await app.register(adminRoutes, { ctx })
+  await app.register(dashboardRoutes)
 
   // CONNECT would make this a tunnel; answer it instead of letting Node drop the socket silently.
   app.server.on('connect', (_req, socket: import('node:stream').Duplex) => {
     socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, PUT, DELETE\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
   })
+
+  // Certificates are rotated in place (cert-manager, certbot): reload them on change, no restart.
+  let tlsWatchers: Array<{ close: () => void }> = []
+  if (tls !== undefined) {
+    app.addHook('onReady', async () => {
+      const reloadTls = (): void => {
+        try {
+          (app.server as import('node:https').Server).setSecureContext({ cert: readFileSync(tls.cert), key: readFileSync(tls.key), ...(tls.ca !== undefined ? { ca: readFileSync(tls.ca) } : {}) })
+          logger.info({ cert: tls.cert }, 'TLS certificate reloaded')
+        } catch (err) {
+          logger.error({ err, cert: tls.cert }, 'TLS certificate reload failed: keeping the current one')
+        }
+      }
+      tlsWatchers = [tls.cert, tls.key].map((f) => watchConfigFile(f, reloadTls))
+    })
+    app.addHook('onClose', async () => { for (const w of tlsWatchers) w.close() })
+  }
 
   app.addHook('onReady', async () => {
     // Both wait (bounded) for Redis when it is configured: in parallel.
@@ -175,6 +196,28 @@ function coordinatorHosts (registry: ClusterRegistry): Set<string> {
     }
   }
   return out
+}
+
+/**
+ * The client-facing HTTP(S) server with the configured limits: total header size (prepared
+ * statements travel in headers), time to receive the headers (slowloris), time to receive a whole
+ * request, idle keep-alive.
+ */
+function createListener (config: Config, handler: import('node:http').RequestListener): import('node:http').Server {
+  const t = config.server.timeouts
+  const limits = {
+    maxHeaderSize: config.server.limits.headerBytes,
+    headersTimeout: t.headersMs,
+    requestTimeout: t.requestMs > t.headersMs ? t.requestMs : 0,
+    keepAliveTimeout: t.keepAliveMs,
+    connectionsCheckingInterval: Math.min(1000, t.headersMs)
+  }
+  const tls = config.server.tls
+  const server = tls === undefined
+    ? createHttpServer(limits, handler)
+    : createHttpsServer({ ...limits, cert: readFileSync(tls.cert), key: readFileSync(tls.key), ...(tls.ca !== undefined ? { ca: readFileSync(tls.ca) } : {}) }, handler)
+  server.keepAliveTimeout = t.keepAliveMs
+  return server
 }
 
 function isLogger (l: unknown): l is Logger {

@@ -7,7 +7,7 @@
 // and a watchdog shell per child that SIGKILLs it when this process's pipe closes — which also
 // happens when the orchestrator itself is SIGKILLed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -60,8 +60,10 @@ export interface Proc {
   alive: () => boolean
   /** the log so far */
   log: () => string
-  /** resolves with the first match of re in the log; rejects on timeout or exit */
-  waitForLog: (re: RegExp, timeoutMs: number) => Promise<RegExpExecArray>
+  /** resolves with the first match of re in the log (from byte `from`); rejects on timeout or exit */
+  waitForLog: (re: RegExp, timeoutMs: number, from?: number) => Promise<RegExpExecArray>
+  /** bytes logged so far */
+  logSize: () => number
   /** SIGTERM, SIGKILL after graceMs; resolves once it exited */
   stop: (graceMs?: number) => Promise<void>
   exited: Promise<void>
@@ -97,7 +99,14 @@ export function spawnProc (cmd: string, args: string[], opts: SpawnOptions): Pro
     exited,
     alive: () => child.exitCode === null && child.signalCode === null,
     log: () => readLog(logFile),
-    waitForLog: async (re, timeoutMs) => await waitForLog(proc, re, timeoutMs),
+    waitForLog: async (re, timeoutMs, from = 0) => await waitForLog(proc, re, timeoutMs, from),
+    logSize: () => {
+      try {
+        return statSync(logFile).size
+      } catch {
+        return 0
+      }
+    },
     stop: async (graceMs = 3000) => {
       if (proc.alive()) {
         child.kill('SIGTERM')
@@ -109,7 +118,7 @@ export function spawnProc (cmd: string, args: string[], opts: SpawnOptions): Pro
     }
   }
   live.add(proc)
-  void exited.then(() => { forget(proc) })
+  exited.then(() => { forget(proc) }, () => {})
   // Watchdog: `cat` returns when its stdin (a pipe this process holds) closes, i.e. when this
   // process dies for any reason; then the child is killed.
   const dog = spawn('sh', ['-c', `cat >/dev/null; kill -9 ${pid} 2>/dev/null`], { stdio: ['pipe', 'ignore', 'ignore'] })
@@ -128,9 +137,9 @@ function forget (proc: Proc): void {
   if (dog !== undefined) dog.kill('SIGKILL')
 }
 
-/** A node child running a TypeScript file through tsx. */
+/** A node child running a TypeScript file through tsx (nodeArgs after tsx: they may import .ts). */
 export function spawnNode (file: string, args: string[], opts: SpawnOptions & { nodeArgs?: string[] }): Proc {
-  return spawnProc(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', file, ...args], opts)
+  return spawnProc(process.execPath, ['--import', 'tsx', ...(opts.nodeArgs ?? []), file, ...args], opts)
 }
 
 function readLog (file: string): string {
@@ -158,7 +167,7 @@ function readFrom (file: string, offset: number): string {
       if (n <= 0) break
       chunks.push(Buffer.from(buf.subarray(0, n)))
       pos += n
-      if (pos - offset > 8 * 1024 * 1024) break
+      if (pos - offset > 4 * 1024 * 1024) break
     }
     return Buffer.concat(chunks).toString('utf8')
   } finally {
@@ -166,16 +175,30 @@ function readFrom (file: string, offset: number): string {
   }
 }
 
-async function waitForLog (proc: Proc, re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+async function waitForLog (proc: Proc, re: RegExp, timeoutMs: number, from: number): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs
-  let text = ''
+  let offset = from
+  let carry = ''
   for (;;) {
-    text += readFrom(proc.logFile, Buffer.byteLength(text))
+    // Only what was appended is read; the window keeps the unfinished last line.
+    const fresh = readFrom(proc.logFile, offset)
+    offset += Buffer.byteLength(fresh)
+    const text = carry + fresh
     const m = re.exec(text)
     if (m !== null) return m
-    if (!proc.alive()) throw new Error(`${proc.name} exited while waiting for ${String(re)}; log ${proc.logFile}:\n${text.slice(-2000)}`)
-    if (Date.now() > deadline) throw new Error(`${proc.name}: no ${String(re)} after ${timeoutMs} ms; log ${proc.logFile}:\n${text.slice(-2000)}`)
+    const nl = text.lastIndexOf('\n')
+    carry = nl >= 0 ? text.slice(nl + 1) : text
+    if (!proc.alive()) throw new Error(`${proc.name} exited while waiting for ${String(re)}; log ${proc.logFile}:\n${tail(proc.logFile)}`)
+    if (Date.now() > deadline) throw new Error(`${proc.name}: no ${String(re)} after ${timeoutMs} ms; log ${proc.logFile}:\n${tail(proc.logFile)}`)
     await sleep(25)
+  }
+}
+
+function tail (file: string): string {
+  try {
+    return readFrom(file, Math.max(0, statSync(file).size - 3000))
+  } catch {
+    return ''
   }
 }
 

@@ -35,12 +35,12 @@ export async function startRpcChild (file: string, args: string[], opts: SpawnOp
       if (msg.ok === true) p.resolve(msg.result)
       else p.reject(new Error(`${opts.name}: ${msg.error ?? 'failed'}`))
     })
-    void proc.exited.then(() => {
+    proc.exited.then(() => {
       clearTimeout(timer)
       reject(new Error(`${opts.name} exited; log ${proc.logFile}:\n${proc.log().slice(-2000)}`))
       for (const p of pending.values()) p.reject(new Error(`${opts.name} exited; log ${proc.logFile}`))
       pending.clear()
-    })
+    }, () => {})
   })
   try {
     await ready

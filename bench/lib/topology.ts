@@ -3,7 +3,7 @@
 // measured (gateway, baseline, HAProxy) on core 0; load generator, emulators, workers and Redis on
 // core 1 — so the thing under test has a core to itself and the rest of the rig never steals it.
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startRedis, type RedisServer } from '../../test/helpers/redis-server.js'
 import { canPin, runDir, spawnNode, sleep, type Proc } from './procs.js'
@@ -17,6 +17,11 @@ export interface GatewayProc extends Proc {
   port: number
   /** cluster → bound discovery port */
   discoveryPorts: Map<string, number>
+  /** started with --profile: profileStart/profileStop bracket a load window */
+  profiling: boolean
+  profileStart: () => Promise<void>
+  /** the .cpuprofile written (undefined when not profiling) */
+  profileStop: () => Promise<string | undefined>
 }
 
 export interface CoordinatorSpec { name: string, url: string }
@@ -52,10 +57,16 @@ export function gatewayConfig (o: GatewayConfigOptions): Record<string, unknown>
 }
 
 /** `node --import tsx src/server.ts --config FILE` on the core under test; resolves once it routes. */
-export async function startGateway (name: string, config: Record<string, unknown>, opts: { nodeArgs?: string[], waitEligible?: boolean } = {}): Promise<GatewayProc> {
+export async function startGateway (name: string, config: Record<string, unknown>, opts: { profile?: boolean, waitEligible?: boolean } = {}): Promise<GatewayProc> {
   const file = join(runDir(), `${name}.yaml`)
   writeFileSync(file, JSON.stringify(config, null, 2))
-  const proc = spawnNode('src/server.ts', ['--config', file], { name, core: CORE_UNDER_TEST, nodeArgs: opts.nodeArgs ?? [] })
+  const profileDir = join(runDir(), `${name}-profiles`)
+  if (opts.profile === true) mkdirSync(profileDir, { recursive: true })
+  const proc = spawnNode('src/server.ts', ['--config', file], {
+    name,
+    core: CORE_UNDER_TEST,
+    ...(opts.profile === true ? { nodeArgs: ['--import', './bench/procs/cpu-profiler.ts'], env: { PHG_BENCH_PROFILE_DIR: profileDir } } : {})
+  })
   // The discovery listeners log the same message with a "component" field.
   const m = await proc.waitForLog(/^(?:(?!"component")[^\n])*"msg":"Server listening at (http:\/\/127\.0\.0\.1:(\d+))"/m, 60_000)
   const url = m[1] ?? ''
@@ -68,7 +79,25 @@ export async function startGateway (name: string, config: Record<string, unknown
     } catch { /* not JSON */ }
   }
   if (opts.waitEligible !== false) await waitReady(url, 30_000)
-  return Object.assign(proc, { url, port: Number(m[2]), discoveryPorts })
+  return Object.assign(proc, {
+    url,
+    port: Number(m[2]),
+    discoveryPorts,
+    profiling: opts.profile === true,
+    profileStart: async () => {
+      if (opts.profile !== true) return
+      const from = proc.logSize()
+      writeFileSync(join(profileDir, 'start'), '')
+      await proc.waitForLog(/cpu profile started/, 10_000, from)
+    },
+    profileStop: async () => {
+      if (opts.profile !== true) return undefined
+      const from = proc.logSize()
+      writeFileSync(join(profileDir, 'stop'), '')
+      const w = await proc.waitForLog(/cpu profile written (\S+\.cpuprofile)/, 30_000, from)
+      return w[1]
+    }
+  })
 }
 
 /** /readyz answers 200 with no degradation (every group has an eligible cluster). */

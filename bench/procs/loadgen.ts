@@ -314,12 +314,16 @@ async function attempt (job: StreamJob): Promise<StreamEvent> {
   return done('ok', undefined, doc.id)
 }
 
+const streamControl = { stop: false }
+
+/** New queries at a steady rate until `durationS` or until streamStop is asked for. */
 async function stream (job: StreamJob): Promise<StreamEvent[]> {
+  streamControl.stop = false
   const events: StreamEvent[] = []
   const inflight = new Set<Promise<void>>()
   const total = Math.round(job.rate * job.durationS)
   const start = performance.now()
-  for (let i = 0; i < total; i++) {
+  for (let i = 0; i < total && !streamControl.stop; i++) {
     const due = start + i * 1000 / job.rate
     const wait = due - performance.now()
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
@@ -338,5 +342,9 @@ serve({
   cannon: async (job: CannonJob) => await cannon(job),
   pages: async (job: PagesJob) => await pages(job),
   poll: async (job: PollJob) => await poll(job),
-  stream: async (job: StreamJob) => await stream(job)
+  stream: async (job: StreamJob) => await stream(job),
+  streamStop: async () => {
+    streamControl.stop = true
+    return true
+  }
 })

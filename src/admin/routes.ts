@@ -5,7 +5,7 @@ import { Type } from 'typebox'
 import type { GatewayContext } from '../gateway-context.js'
 import { TokenAuth, type Principal } from './auth.js'
 import { Unauthorized, Forbidden } from './errors.js'
-import { ClusterView, ErrorBody, NameParams, ForceQuery, QueryView } from './schemas.js'
+import { ClusterView, ErrorBody, NameParams, ForceQuery, QueryView, WhoAmI, DecisionsView, DecisionsQuery } from './schemas.js'
 import { ClusterSchema } from '../config/schema.js'
 import { clusterActions } from './cluster-actions.js'
 
@@ -85,6 +85,27 @@ export async function adminRoutes (app: FastifyInstance, opts: { ctx: GatewayCon
       response: { 200: ClusterView, ...errors, 504: ErrorBody }
     }
   }, async (req) => await actions.switchPrimary(req.params.name, req.body.coordinator, req.query.immediate === true, who(req), req.url))
+
+  app.get('/admin/whoami', {
+    schema: { summary: 'The name and role of the token presented (the dashboard shows buttons to admins only)', security, response: { 200: WhoAmI, ...errors } }
+  }, async (req) => ({ name: req.principal?.name ?? '?', role: req.principal?.role ?? 'viewer' }))
+
+  app.get<{ Querystring: { limit?: number } }>('/admin/decisions', {
+    schema: { summary: 'The latest routing decisions of this replica, newest first (query id, user, group, cluster, coordinator, mode, outcome)', security, querystring: DecisionsQuery, response: { 200: DecisionsView, ...errors } }
+  }, async (req) => ({
+    now: Date.now(),
+    decisions: ctx.recent.list(req.query.limit ?? 200).map((d) => ({
+      at: d.at,
+      queryId: d.queryId ?? null,
+      user: d.user ?? null,
+      group: d.group,
+      cluster: d.cluster ?? null,
+      coordinator: d.coordinator ?? null,
+      mode: d.mode,
+      outcome: d.outcome,
+      detail: d.detail ?? null
+    }))
+  }))
 
   app.get<{ Params: { queryId: string } }>('/admin/queries/:queryId', {
     schema: { summary: 'Where a query went: cluster, coordinator, mode, routing group, time routed', security, params: Type.Object({ queryId: Type.String({ pattern: '^[_a-z0-9]{1,64}$' }) }), response: { 200: QueryView, ...errors } }

@@ -58,5 +58,29 @@ export const QueryView = Type.Object({
   source: Type.Enum(['store', 'coordinator'], { description: 'store: recorded when routed; coordinator: found by asking coordinators' })
 })
 
+export const WhoAmI = Type.Object({
+  name: Type.String({ description: 'the token\'s name in admin.tokens' }),
+  role: Type.Enum(['admin', 'viewer'])
+})
+
+export const DecisionView = Type.Object({
+  at: Type.Number({ description: 'epoch ms' }),
+  queryId: Type.Union([Type.String(), Type.Null()]),
+  user: Type.Union([Type.String(), Type.Null()]),
+  group: Type.String(),
+  cluster: Type.Union([Type.String(), Type.Null()]),
+  coordinator: Type.Union([Type.String(), Type.Null()]),
+  mode: Type.String(),
+  outcome: Type.Enum(['routed', 'retried', 'unroutable']),
+  detail: Type.Union([Type.String(), Type.Null()])
+})
+
+export const DecisionsView = Type.Object({
+  now: Type.Number({ description: 'the gateway\'s clock, epoch ms: ages are measured against it' }),
+  decisions: Type.Array(DecisionView, { description: 'newest first' })
+})
+
+export const DecisionsQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })) })
+
 export const NameParams = Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' }) })
 export const ForceQuery = Type.Object({ force: Type.Optional(Type.Boolean({ default: false })) })

@@ -200,6 +200,8 @@ export class HaRedis extends EventEmitter<HaRedisEvents> {
   private check (): void {
     if (this.closed || this.checking !== undefined) return
     this.checking = (async () => {
+      // Yield first: the body must not finish (and clear `checking`) before `checking` is set.
+      await Promise.resolve()
       try {
         let runId: string | undefined
         try {

@@ -143,7 +143,7 @@ export class RedisAuthority implements PrimaryAuthority, PrimaryMover {
   private readonly observationTtlMs: number | undefined
   private timer: NodeJS.Timeout | undefined
   private readonly inflight = new Set<string>()
-  private beating = false
+  private beating: Promise<void> | undefined
   private beatAgain = false
   private closed = false
   /** last refusal logged per cluster, so a refused proposal is logged once and not every check */
@@ -375,21 +375,29 @@ export class RedisAuthority implements PrimaryAuthority, PrimaryMover {
     }
   }
 
-  /** Publishes this replica's votes and re-reads every agreed primary (one pipeline). */
+  /**
+   * Publishes this replica's votes and re-reads every agreed primary (one pipeline). One at a time;
+   * a call during a run makes it run once more and resolves when that is done.
+   */
   private async heartbeat (): Promise<void> {
-    if (this.beating) {
+    if (this.beating !== undefined) {
       this.beatAgain = true
-      return
+      return await this.beating
     }
-    this.beating = true
-    try {
+    const run = (async () => {
+      // Yield first: the loop must not finish before `beating` is set (it may return at once).
+      await Promise.resolve()
       do {
         this.beatAgain = false
         if (this.closed || !this.ha.healthy()) return
         await this.beatOnce()
       } while (this.beatAgain)
+    })()
+    this.beating = run
+    try {
+      await run
     } finally {
-      this.beating = false
+      if (this.beating === run) this.beating = undefined
     }
   }
 

@@ -199,7 +199,7 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> implements
   }
 
   private kick (): void {
-    this.sync().catch(() => {})
+    this.sync().catch((err: unknown) => { this.deps.logger.debug({ err: errorMessage(err) }, 'shared state: sync failed; retried when Redis answers') })
   }
 
   /** Flushes pending changes (all local copies after a Redis restart), then re-reads both hashes. */
@@ -208,18 +208,21 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> implements
       this.syncAgain = true
       return await this.syncing
     }
-    this.syncing = (async () => {
-      try {
-        do {
-          this.syncAgain = false
-          if (this.closed || !this.ha.healthy()) return
-          await this.syncOnce()
-        } while (this.syncAgain)
-      } finally {
-        this.syncing = undefined
-      }
+    const run = (async () => {
+      // Yield first: the loop must not finish before `syncing` is set (it may return at once).
+      await Promise.resolve()
+      do {
+        this.syncAgain = false
+        if (this.closed || !this.ha.healthy()) return
+        await this.syncOnce()
+      } while (this.syncAgain)
     })()
-    await this.syncing
+    this.syncing = run
+    try {
+      await run
+    } finally {
+      if (this.syncing === run) this.syncing = undefined
+    }
   }
 
   private async syncOnce (): Promise<void> {

@@ -112,8 +112,15 @@ export function parseConfigText (text: string, env: NodeJS.ProcessEnv, source = 
       message: e.message.split('\n')[0] ?? e.message
     })))
   }
+  let parsed: unknown
+  try {
+    parsed = doc.toJS({ maxAliasCount: 100 })
+  } catch (err) {
+    // e.g. an alias to an anchor that does not exist, or an alias bomb
+    throw new ConfigError(source, [{ path: '/', message: (err as Error).message }])
+  }
   const issues: ConfigIssue[] = []
-  const substituted = substituteEnv(doc.toJS({ maxAliasCount: 100 }), env, issues)
+  const substituted = substituteEnv(parsed, env, issues)
   if (issues.length > 0) throw new ConfigError(source, issues)
   return validateConfig(substituted, source)
 }
