@@ -1,14 +1,15 @@
 # presto-ha-gateway container image.
 #
 #   docker build -t presto-ha-gateway .
-#   docker run -v $PWD/gateway.yaml:/etc/phg/gateway.yaml:ro -p 8080:8080 presto-ha-gateway
-#   docker run -v $PWD/gateway.yaml:/etc/phg/gateway.yaml:ro presto-ha-gateway check-config /etc/phg/gateway.yaml
+#   docker run --init -v $PWD/conf:/etc/phg:ro -p 8080:8080 presto-ha-gateway      # conf/gateway.yaml
+#   docker run --rm -v $PWD/conf:/etc/phg:ro presto-ha-gateway check-config /etc/phg/gateway.yaml
 #
-# The config is a mounted file (GATEWAY_CONFIG, default /etc/phg/gateway.yaml); secrets come in as
-# environment variables that the file names with ${VAR}. See deploy/README.md.
+# The config is a mounted file (GATEWAY_CONFIG, default /etc/phg/gateway.yaml); mount its directory
+# so that an edited file is seen and reloaded. Secrets come in as environment variables that the
+# file names with ${VAR}. See deploy/README.md.
 
-# Node.js 24 is the Active LTS line (package.json engines: >= 20.18). Pin a digest here for
-# byte-identical rebuilds: --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:...
+# Node.js 24, an LTS line (package.json engines: >= 20.18). Pin a digest for byte-identical
+# rebuilds: --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:...
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: dev dependencies + TypeScript -> dist/ --------------------------------------------

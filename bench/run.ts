@@ -4,12 +4,13 @@
 // Options: --quick, --only a,b (redirect handoff proxy affinity idle failover), --profile (CPU
 // profile of the gateway in one extra load window per scenario), --out FILE, --keep (keep the
 // run's directory of logs, configs and profiles).
+import { spawnSync } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import type { RedisServer } from '../test/helpers/redis-server.js'
 import { fmt, fmtSpread, newReport, type Ctx, type Options, type ScenarioReport } from './lib/harness.js'
-import { ensureHaproxy } from './lib/haproxy.js'
+import { aptInstall, ensureHaproxy } from './lib/haproxy.js'
 import { installCleanup, killAll, ROOT, runDir } from './lib/procs.js'
 import { describeMachine, renderReport } from './lib/report.js'
 import { startLoadgen, startPinnedRedis } from './lib/topology.js'
@@ -61,6 +62,8 @@ async function main (): Promise<number> {
   installCleanup((reason) => { process.stderr.write(`bench: ${reason}; stopping every child process\n`) })
   const want = (s: typeof SCENARIOS[number]): boolean => opts.only === undefined || opts.only.includes(s)
 
+  const redisProblem = aptInstall('redis-server', () => spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0, log)
+  if (redisProblem !== undefined) throw new Error(`the benchmarks need a real redis-server: ${redisProblem}`)
   const haproxy = ensureHaproxy(log)
   const machine = describeMachine(haproxy.version)
   log(`presto-ha-gateway benchmarks (${opts.quick ? 'quick' : 'full'}): ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadBefore}; ${machine.pinned ? 'pinned with taskset' : 'NOT pinned'}; logs in ${runDir()}`)
@@ -78,7 +81,8 @@ async function main (): Promise<number> {
       loadgen,
       haproxy,
       runs: opts.quick ? 1 : 3,
-      durationS: opts.quick ? 2 : 8,
+      durationS: opts.quick ? 1.5 : 8,
+      warmupS: opts.quick ? 0.5 : 1,
       budget: opts.quick ? { quietWaitMs: 0, retries: 0 } : { quietWaitMs: 120_000, retries: 10 }
     }
     const run = async (id: string, title: string, fn: () => Promise<ScenarioReport | ScenarioReport[]>): Promise<void> => {
@@ -138,7 +142,7 @@ async function main (): Promise<number> {
     startedAt: started,
     seconds: (performance.now() - t0) / 1000,
     runs: opts.quick ? 1 : 3,
-    durationS: opts.quick ? 2 : 8,
+    durationS: opts.quick ? 1.5 : 8,
     haproxyNote: haproxy.note,
     reports,
     loadAfter: os.loadavg().map((l) => l.toFixed(2)).join(', ')

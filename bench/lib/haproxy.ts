@@ -10,34 +10,41 @@ import { CORE_UNDER_TEST } from './topology.js'
 
 export interface HaproxyAvailability { ok: boolean, version: string, note: string }
 
-function version (): string | undefined {
+function haproxyVersion (): string | undefined {
   const r = spawnSync('haproxy', ['-v'], { encoding: 'utf8' })
   if (r.status !== 0) return undefined
   return /HAProxy version (\S+)/.exec(r.stdout)?.[1] ?? r.stdout.split('\n')[0]
 }
 
-/** haproxy on PATH, or installed now with apt-get (bounded); otherwise why not. */
-export function ensureHaproxy (log: (s: string) => void): HaproxyAvailability {
-  const have = version()
-  if (have !== undefined) return { ok: true, version: have, note: `HAProxy ${have} (Debian package, already installed)` }
-  if (spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status !== 0) {
-    return { ok: false, version: '', note: 'HAProxy rows skipped: haproxy is not installed and apt-get is not available to install it' }
-  }
+/**
+ * Installs a Debian package with apt-get when `present()` says it is missing (root, or password-less
+ * sudo; bounded to 5 minutes). Undefined when it is there (now), else why not.
+ */
+export function aptInstall (pkg: string, present: () => boolean, log: (s: string) => void): string | undefined {
+  if (present()) return undefined
+  if (spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status !== 0) return `${pkg} is not installed and apt-get is not available to install it`
   const root = typeof process.getuid === 'function' && process.getuid() === 0
-  if (!root && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status !== 0) {
-    return { ok: false, version: '', note: 'HAProxy rows skipped: haproxy is not installed and apt-get needs root (no password-less sudo)' }
-  }
-  log('installing haproxy with apt-get (bounded to 5 minutes)...')
+  if (!root && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status !== 0) return `${pkg} is not installed and apt-get needs root (no password-less sudo)`
+  log(`installing ${pkg} with apt-get (bounded to 5 minutes)...`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   const run = (args: string[]): number | null => {
     const [cmd, ...rest] = root ? args : ['sudo', '-n', ...args]
     return spawnSync(cmd ?? 'apt-get', rest, { stdio: 'ignore', env, timeout: 300_000 }).status
   }
   run(['apt-get', 'update', '-q'])
-  const status = run(['apt-get', 'install', '-y', '-q', 'haproxy'])
-  const now = version()
-  if (status === 0 && now !== undefined) return { ok: true, version: now, note: `HAProxy ${now} (Debian package, installed by this run with apt-get)` }
-  return { ok: false, version: '', note: `HAProxy rows skipped: apt-get install haproxy failed (exit ${String(status)})` }
+  const status = run(['apt-get', 'install', '-y', '-q', pkg])
+  if (status === 0 && present()) return undefined
+  return `apt-get install ${pkg} failed (exit ${String(status)})`
+}
+
+/** haproxy on PATH, or installed now with apt-get; otherwise why the HAProxy rows are skipped. */
+export function ensureHaproxy (log: (s: string) => void): HaproxyAvailability {
+  const had = haproxyVersion()
+  if (had !== undefined) return { ok: true, version: had, note: `HAProxy ${had} (Debian package, already installed)` }
+  const problem = aptInstall('haproxy', () => haproxyVersion() !== undefined, log)
+  const now = haproxyVersion()
+  if (problem === undefined && now !== undefined) return { ok: true, version: now, note: `HAProxy ${now} (Debian package, installed by this run with apt-get)` }
+  return { ok: false, version: '', note: `HAProxy rows skipped: ${problem ?? 'haproxy missing'}` }
 }
 
 export interface Haproxy extends Proc { url: string, port: number, config: string }

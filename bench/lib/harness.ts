@@ -27,6 +27,8 @@ export interface Ctx {
   runs: number
   /** seconds of one fixed-rate or closed-loop load run */
   durationS: number
+  /** seconds of the warm-up load before a scenario's runs, per target */
+  warmupS: number
   /** quiet-waiting and re-runs left for the whole suite */
   budget: { quietWaitMs: number, retries: number }
 }
@@ -106,8 +108,9 @@ export async function cannon (ctx: Ctx, job: CannonJob): Promise<CannonResult> {
 
 /** Closed-loop throughput with 32 connections: what "capacity" means for the fixed-rate runs. */
 export async function capacity (ctx: Ctx, job: Omit<CannonJob, 'connections' | 'durationS' | 'rate'>): Promise<number> {
-  const r = await cannon(ctx, { ...job, connections: 32, durationS: ctx.opts.quick ? 2 : 3 })
-  return r.ok / (ctx.opts.quick ? 2 : 3)
+  const durationS = ctx.opts.quick ? 1 : 3
+  const r = await cannon(ctx, { ...job, connections: 32, durationS })
+  return r.ok / durationS
 }
 
 /** Connections for a fixed-rate run: enough that one is always idle when a request is due. */

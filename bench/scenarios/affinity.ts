@@ -37,7 +37,7 @@ export async function affinityScenario (ctx: Ctx): Promise<ScenarioReport> {
     try {
       const paths = pop.ids.map((id) => `/v1/statement/executing/${id}/y0b3nchslug/1`)
       const job = { base: gw.url, method: 'GET' as const, path: paths[0] ?? '/', paths, headers: { 'x-trino-user': 'bench' }, connections: connectionsFor(rate), durationS: ctx.durationS, rate, expect: [307] }
-      await cannon(ctx, { ...job, durationS: 1 })
+      await cannon(ctx, { ...job, durationS: ctx.warmupS })
       for (let i = 0; i < ctx.runs; i++) {
         const m = await measured(ctx, async () => await cannon(ctx, job))
         follow.push({ r: m.value, foreign: m.foreign })

@@ -77,7 +77,7 @@ export async function redirectScenario (ctx: Ctx, rig: MainRig): Promise<Scenari
     const job = (base: string, expect: number[]): CannonJob => ({ base, method: 'POST', path: '/v1/statement', headers: HEADERS, body: 'SELECT 1', connections: 64, durationS: ctx.durationS, expect })
     const targets: Array<[string, CannonJob]> = [['gateway', job(gw.url, [307])], ['baseline', job(rig.redirect307.url, [307])]]
     if (rig.haproxy !== undefined) targets.push(['haproxy', job(rig.haproxy.url, [200])])
-    for (const [, j] of targets) await cannon(ctx, { ...j, durationS: 1 })
+    for (const [, j] of targets) await cannon(ctx, { ...j, durationS: ctx.warmupS })
 
     const runs: Array<{ g: CannonResult, b: CannonResult, h: CannonResult | undefined, foreign: number }> = []
     const issues: string[] = []
@@ -146,8 +146,8 @@ export async function handoffScenario (ctx: Ctx, rig: MainRig): Promise<Scenario
       `Capacity of the gateway for this request (closed loop, 32 connections): ${fmt(cap, 0)} req/s; fixed rate ${rate} req/s (~⅓) over ${conns} connections, ${ctx.durationS} s per run, interleaved.`
     )
     const paced = (base: string, durationS = ctx.durationS): CannonJob => ({ ...job(base), connections: conns, durationS, rate })
-    await cannon(ctx, paced(gw.url, 1))
-    await cannon(ctx, paced(rig.a.url, 1))
+    await cannon(ctx, paced(gw.url, ctx.warmupS))
+    await cannon(ctx, paced(rig.a.url, ctx.warmupS))
     const runs: Array<{ g: CannonResult, d: CannonResult, foreign: number }> = []
     const issues: string[] = []
     for (let i = 0; i < ctx.runs; i++) {
@@ -239,7 +239,7 @@ async function pollingScenario (ctx: Ctx, rig: MainRig, gw: GatewayProc, rep: Sc
     `Capacity of the gateway for this poll (closed loop, 32 connections): ${fmt(cap, 0)} req/s; fixed rate ${rate} req/s (~⅓) over ${conns} connections, ${ctx.durationS} s per run, interleaved gateway → baseline → HAProxy (which forwards as it is, without rewriting).`
   )
   const paced = (base: string, p: string, durationS = ctx.durationS): CannonJob => ({ ...job(base, p), connections: conns, durationS, rate })
-  for (const base of [gw.url, rig.bare.url, rig.haproxy?.url]) if (base !== undefined) await cannon(ctx, paced(base, path, 1))
+  for (const base of [gw.url, rig.bare.url, rig.haproxy?.url]) if (base !== undefined) await cannon(ctx, paced(base, path, ctx.warmupS))
   const runs: PollRun[] = []
   const issues: string[] = []
   for (let i = 0; i < ctx.runs; i++) {

@@ -1,5 +1,6 @@
 import type { ClusterConfig } from '../config/index.js'
 import { newStatus, type CoordinatorStatus } from './coordinator-status.js'
+import { rewriteOrigins } from '../proxy/rewrite-targets.js'
 
 export type AdminState = 'active' | 'draining'
 
@@ -30,6 +31,9 @@ export class ClusterRuntime {
   /** first failed check of the current primary while it is failing; cleared when it recovers */
   primaryFailingSince: number | undefined
 
+  /** coordinator origins whose URIs proxy mode rewrites (every coordinator, internal and external) */
+  rewriteFrom: string[] = []
+
   constructor (config: ClusterConfig) {
     this.config = config
     this.reconfigure(config)
@@ -44,12 +48,14 @@ export class ClusterRuntime {
       const old = keep.get(k.name)
       if (old !== undefined && old.url === k.url) {
         old.externalUrl = k.externalUrl
+        old.externalHost = new URL(k.externalUrl).host
         this.statuses.set(k.name, old)
       } else {
         this.statuses.set(k.name, newStatus(config.name, k))
       }
     }
     if (this.primary !== undefined && !this.statuses.has(this.primary)) this.primary = undefined
+    this.rewriteFrom = rewriteOrigins(config)
   }
 
   ordered (): CoordinatorStatus[] {

@@ -15,6 +15,9 @@ export interface CoordinatorStatus {
   name: string
   url: string
   externalUrl: string
+  /** Host header values for url and externalUrl (parsed once, not per request) */
+  host: string
+  externalHost: string
   health: Health
   /** Trino graceful shutdown (`/v1/info/state` = SHUTTING_DOWN): no new queries */
   shuttingDown: boolean
@@ -35,6 +38,8 @@ export function newStatus (cluster: string, c: { name: string, url: string, exte
     name: c.name,
     url: c.url,
     externalUrl: c.externalUrl,
+    host: new URL(c.url).host,
+    externalHost: new URL(c.externalUrl).host,
     health: 'unknown',
     shuttingDown: false,
     successes: 0,

@@ -6,7 +6,6 @@ import { hasCredentials } from './headers.js'
 import { GATEWAY_ERRORS, failedDocument } from './documents.js'
 import { forward } from '../proxy/forwarder.js'
 import { createUriRewriter } from '../proxy/uri-rewriter.js'
-import { rewriteOrigins } from '../proxy/rewrite-targets.js'
 import { watchTransactionHeaders } from './transaction-watch.js'
 
 function notFound (reply: FastifyReply, kind: string): FastifyReply {
@@ -38,9 +37,9 @@ export async function followUp (ctx: GatewayContext, req: FastifyRequest, reply:
     ctx.metrics.redirects.inc({ kind: 'follow-up' })
     return reply.code(307).header('location', `${s.externalUrl}${req.url}`).header('cache-control', 'no-store').send()
   }
-  const from = route.mode === 'proxy' ? rewriteOrigins(rt.config) : undefined
+  const from = route.mode === 'proxy' ? rt.rewriteFrom : undefined
   const to = route.mode === 'proxy' ? publicBase(ctx, req) : ''
-  const outcome = await forward(req, reply, { pool: ctx.pools.get(s.url, 'forward'), host: new URL(route.mode === 'proxy' ? s.url : s.externalUrl).host, forwardedHeaders: rt.config.forwardedHeaders }, {
+  const outcome = await forward(req, reply, { pool: ctx.pools.get(s.url, 'forward'), host: route.mode === 'proxy' ? s.host : s.externalHost, forwardedHeaders: rt.config.forwardedHeaders }, {
     method: req.method,
     path: req.url,
     body: Buffer.isBuffer(req.body) ? req.body : undefined,

@@ -86,6 +86,7 @@ async function handOver (ctx: GatewayContext, req: FastifyRequest, reply: Fastif
     user: h.user,
     body: h.body,
     transactionId: h.transactionId,
+    rewriteFrom: h.rt.rewriteFrom,
     beforeReply: (queryId) => {
       ctx.metrics.routingSeconds.observe((performance.now() - h.started) / 1000)
       noteRouted(ctx, h, queryId)
@@ -111,6 +112,6 @@ function noteRouted (ctx: GatewayContext, h: HandOver, queryId: string | undefin
     ctx.logger.warn({ cluster, coordinator: h.coordinator.name, failoverMs }, 'first query routed to the new primary')
   }
   ctx.metrics.routedQueries.inc({ cluster, group: h.group, mode: h.mode })
-  h.log.info({ queryId, cluster, coordinator: h.coordinator.name, mode: h.mode, group: h.group, user: h.user }, 'query routed')
+  h.log.info({ queryId, cluster, coordinator: h.coordinator.name, epoch: h.rt.epoch, mode: h.mode, group: h.group, user: h.user }, 'query routed')
   ctx.recent.add({ at: Date.now(), queryId, user: h.user, group: h.group, cluster, coordinator: h.coordinator.name, mode: h.mode, outcome: 'routed' })
 }

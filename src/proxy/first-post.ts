@@ -6,7 +6,6 @@ import type { CoordinatorStatus } from '../cluster/coordinator-status.js'
 import { upstreamRequestHeaders, clientResponseHeaders } from './hop-headers.js'
 import { classify } from './forwarder.js'
 import { rewriteDocument } from './uri-rewriter.js'
-import { rewriteOrigins } from './rewrite-targets.js'
 import { publicBase } from '../protocol/gateway-query.js'
 
 export interface FirstPost {
@@ -17,6 +16,8 @@ export interface FirstPost {
   user: string | undefined
   body: Buffer
   transactionId: string | undefined
+  /** the cluster's coordinator origins (ClusterRuntime.rewriteFrom) */
+  rewriteFrom: readonly string[]
   /** runs once the coordinator accepted the query, before the client hears of it */
   beforeReply: (queryId: string | undefined) => void
 }
@@ -30,10 +31,6 @@ export type FirstPostOutcome =
 const MAX_FIRST_ANSWER = 4 * 1024 * 1024
 const RETRYABLE_STATUS = new Set([502, 503, 504])
 
-function hostOf (url: string): string {
-  return new URL(url).host
-}
-
 /**
  * Forwards the first POST of a query to the coordinator. In handoff mode with the Host of the
  * coordinator's externalUrl, so its URIs send the client straight there; in proxy mode with its
@@ -43,7 +40,7 @@ function hostOf (url: string): string {
  */
 export async function sendFirstPost (ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, p: FirstPost): Promise<FirstPostOutcome> {
   const headers = upstreamRequestHeaders(req.headers, p.cluster.forwardedHeaders)
-  headers.host = hostOf(p.mode === 'handoff' ? p.coordinator.externalUrl : p.coordinator.url)
+  headers.host = p.mode === 'handoff' ? p.coordinator.externalHost : p.coordinator.host
   headers['accept-encoding'] = 'identity'
   let res: Dispatcher.ResponseData
   let buf: Buffer
@@ -85,7 +82,7 @@ export async function sendFirstPost (ctx: GatewayContext, req: FastifyRequest, r
   const out = clientResponseHeaders(res.headers)
   delete out['content-length']
   delete out['content-encoding']
-  if (p.mode === 'proxy') buf = rewriteDocument(buf, { from: rewriteOrigins(p.cluster), to: publicBase(ctx, req) })
+  if (p.mode === 'proxy') buf = rewriteDocument(buf, { from: p.rewriteFrom, to: publicBase(ctx, req) })
   reply.code(res.statusCode).headers(out).send(buf)
   return { ok: true }
 }

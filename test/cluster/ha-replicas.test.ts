@@ -23,7 +23,9 @@ function gatewayConfig (localAddress: string): Record<string, unknown> {
     server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 0 },
     store: { redis: { url: redis.url, keyPrefix: PREFIX } },
     upstream: { localAddress, timeouts: { connectMs: 300 } },
-    health: { intervalMs: 100, timeoutMs: 300, rise: 2, fall: 2 },
+    // A killed coordinator refuses at once, so detection takes `fall` intervals whatever the
+    // timeout; a generous timeout keeps a loaded 2-core machine from failing healthy checks.
+    health: { intervalMs: 200, timeoutMs: 750, rise: 2, fall: 2 },
     routing: { mode: 'redirect' },
     clusters: [{
       name: 'blue',
@@ -173,6 +175,8 @@ test('killing the primary: every replica installs the same new primary and epoch
     assert.equal(e.epoch, 2, 'the same epoch on every replica')
   }
   await expectEverywhere('blue-b', 2)
+  // A replica may learn the election before its own checks found blue-a down; all of them do.
+  await Promise.all(gws.map(async (gw, i) => await gw.waitForLog(isHealth('blue-a', 'down'), `${gw.name} sees blue-a down`, 10_000, since[i])))
   const won = gws.flatMap((g, i) => g.logs.filter((l, j) => j >= (since[i] ?? 0) && l.event === 'election-won'))
   assert.equal(won.length, 1, 'exactly one replica won the election')
 

@@ -49,6 +49,9 @@ describe('dashboard', { skip: noBrowser }, () => {
 
   before(async () => {
     fx = await startGateway([{ name: 'blue' }, { name: 'green' }], {
+      // Calmer than the fixture's 100 ms: a browser shares the machine, and a flapping primary
+      // would change what the page must show. A killed coordinator is still down in 0.75 s.
+      health: { intervalMs: 250, timeoutMs: 900, rise: 2, fall: 3 },
       admin: { tokens: [{ name: 'ops', token: ADMIN, role: 'admin' }, { name: 'oncall', token: VIEWER, role: 'viewer' }] }
     })
     await until(fx.app, allEligible, 'clusters eligible')
@@ -62,6 +65,7 @@ describe('dashboard', { skip: noBrowser }, () => {
   /** A new tab, signed in with `token`, showing both clusters. */
   async function open (token: string, viewport?: { width: number, height: number }): Promise<Page> {
     const page = await browser.context.newPage()
+    page.setDefaultTimeout(SOON)
     if (viewport !== undefined) await page.setViewportSize(viewport)
     page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`))
     // CSP violations and script errors show up as console errors.

@@ -131,7 +131,8 @@ export async function startGatewayProcess (config: Record<string, unknown>, opts
       }
       const timer = setTimeout(() => {
         done()
-        reject(new Error(`${name}: timed out after ${timeoutMs} ms waiting for: ${what}`))
+        const tail = logs.slice(-12).map((l) => `  ${JSON.stringify(l)}`).join('\n')
+        reject(new Error(`${name}: timed out after ${timeoutMs} ms waiting for: ${what}\nlast log lines:\n${tail}`))
       }, timeoutMs)
       const done = (): void => {
         clearTimeout(timer)

@@ -223,6 +223,8 @@ export const CLIENT_JS = String.raw`'use strict';
     }
     var detail = 'Failing since ' + clock(s.lostSince) + (s.lastGood === null ? '' : '; last good answer ' + Math.round((now - s.lastGood) / 1000) + ' s ago') + '; retrying every second (' + why + ').'
     setText($('status-detail'), detail)
+    // The last data stays on screen, its ages growing: nothing looks fresher than it is.
+    render()
   }
 
   // The live region changes only on a transition, so a screen reader hears each change once.
@@ -475,7 +477,9 @@ export const CLIENT_JS = String.raw`'use strict';
       var g = groups.get(d.group)
       g.set(d.cluster, (g.get(d.cluster) || 0) + 1)
     })
-    setText($('share-caption'), 'Share of the last ' + routed + ' routed ' + (routed === 1 ? 'query' : 'queries') + ' seen by this gateway replica, per cluster of each routing group.')
+    setText($('share-caption'), routed === 0
+      ? 'No routed query seen by this gateway replica yet.'
+      : 'Share of the last ' + routed + ' routed ' + (routed === 1 ? 'query' : 'queries') + ' seen by this gateway replica, per cluster of each routing group.')
     var tbody = $('share').tBodies[0]
     var rows = []
     Array.from(groups.keys()).sort().forEach(function (g) {

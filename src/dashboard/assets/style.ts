@@ -55,7 +55,7 @@ main.stale .clusters, main.stale table { opacity: .55; }
 .action-msg { min-height: 1.45em; margin: 8px 0 0; color: var(--muted); }
 .action-msg.error { color: var(--bad-fg); font-weight: 600; }
 
-.clusters { display: grid; gap: 12px; grid-template-columns: repeat(auto-fill, minmax(min(100%, 400px), 1fr)); }
+.clusters { display: grid; gap: 12px; grid-template-columns: repeat(auto-fit, minmax(min(100%, 380px), 1fr)); }
 .cluster { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px; min-width: 0; }
 .cluster.recent-failover { border-color: var(--warn-line); box-shadow: 0 0 0 2px var(--warn-bg); }
 .cluster-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
