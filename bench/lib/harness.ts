@@ -4,7 +4,7 @@
 import type { RedisServer } from '../../test/helpers/redis-server.js'
 import type { CannonJob, CannonResult } from '../procs/loadgen.js'
 import type { HaproxyAvailability } from './haproxy.js'
-import { NoiseMeter, sleep } from './procs.js'
+import { CLK_TCK, cpuTicks, NoiseMeter, sleep } from './procs.js'
 import type { RpcProc } from './rpc.js'
 import { spread, type Spread } from './stats.js'
 
@@ -102,8 +102,21 @@ export async function measured<T> (ctx: Ctx, fn: () => Promise<T>): Promise<Meas
   }
 }
 
-export async function cannon (ctx: Ctx, job: CannonJob): Promise<CannonResult> {
-  return await ctx.loadgen.call<CannonResult>('cannon', job, (job.durationS + 40) * 1000)
+export type Load = CannonResult & {
+  /** CPU time the process under test (`pid`) used per response, µs (NaN without a pid) */
+  cpuUsPerReq: number
+}
+
+/**
+ * One autocannon run from the load generator. With `pid`, the CPU time that process used during the
+ * run is read from /proc: CPU per request does not depend on how the scheduler treated the run.
+ */
+export async function cannon (ctx: Ctx, job: CannonJob, pid?: number): Promise<Load> {
+  const t0 = pid === undefined ? undefined : cpuTicks(pid)
+  const r = await ctx.loadgen.call<CannonResult>('cannon', job, (job.durationS + 40) * 1000)
+  const t1 = pid === undefined ? undefined : cpuTicks(pid)
+  const cpuUsPerReq = t0 === undefined || t1 === undefined || r.responses === 0 ? Number.NaN : (t1 - t0) * 1e6 / CLK_TCK / r.responses
+  return { ...r, cpuUsPerReq }
 }
 
 /** Closed-loop throughput with 32 connections: what "capacity" means for the fixed-rate runs. */

@@ -137,7 +137,7 @@ export function renderReport (r: ReportInput): string {
     if (s.details.length > 0) L.push(...s.details, '')
     if (s.error !== undefined) L.push('**The scenario failed:**', '', '```', s.error.slice(0, 3000), '```', '')
     if (s.profiles.length > 0) {
-      L.push('CPU profile of the gateway (one extra load window, same settings):', '')
+      L.push('CPU profile of the gateway (`--profile`: one extra load window after the measured runs; shares of the gateway\'s busy time):', '')
       for (const p of s.profiles) L.push('```', p, '```', '')
     }
   }

@@ -59,5 +59,6 @@ export async function dashboardRoutes (app: FastifyInstance): Promise<void> {
       return await reply.type(a.type).send(a.body)
     })
   }
-  app.get('/dashboard/', { schema: { hide: true } }, async (_req, reply) => await reply.redirect('/dashboard', 308))
+  // Relative, like every URL of the page: right behind a proxy's path prefix too.
+  app.get('/dashboard/', { schema: { hide: true } }, async (_req, reply) => await reply.redirect('../dashboard', 308))
 }

@@ -100,6 +100,9 @@ describe('dashboard', { skip: noBrowser }, () => {
       await again.body.dump()
       assert.equal(again.statusCode, 304, `${path} revalidates`)
     }
+    const slash = await api(fx.url, 'GET', '/dashboard/')
+    assert.equal(slash.status, 308)
+    assert.equal(slash.headers.location, '../dashboard', 'relative, like every URL of the page: works behind a path prefix')
     // The script is valid JavaScript and never writes markup.
     assert.doesNotThrow(() => new Script(CLIENT_JS))
     assert.doesNotMatch(CLIENT_JS, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|localStorage|sessionStorage|document\.cookie/)

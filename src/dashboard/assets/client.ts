@@ -104,7 +104,7 @@ export const CLIENT_JS = String.raw`'use strict';
     var token = input.value.trim()
     if (!token) { input.focus(); return }
     $('connect').disabled = true
-    api('GET', '/admin/whoami', token, TIMEOUT_MS).then(function (r) {
+    api('GET', 'admin/whoami', token, TIMEOUT_MS).then(function (r) {
       $('connect').disabled = false
       if (r.status === 401 || r.status === 403) {
         status('rejected', 'This token is not accepted: ' + messageOf(r) + '.', '')
@@ -175,9 +175,9 @@ export const CLIENT_JS = String.raw`'use strict';
     var token = s.token
     var began = Date.now()
     Promise.all([
-      api('GET', '/admin/clusters', token, TIMEOUT_MS),
-      api('GET', '/admin/decisions?limit=200', token, TIMEOUT_MS),
-      api('GET', '/admin/whoami', token, TIMEOUT_MS)
+      api('GET', 'admin/clusters', token, TIMEOUT_MS),
+      api('GET', 'admin/decisions?limit=200', token, TIMEOUT_MS),
+      api('GET', 'admin/whoami', token, TIMEOUT_MS)
     ]).then(function (rs) {
       if (gen !== s.gen) return
       for (var i = 0; i < rs.length; i++) {
@@ -615,10 +615,10 @@ export const CLIENT_JS = String.raw`'use strict';
     var text = 'New queries stop going to ' + name + ' (routing group ' + groupOf(name) + ') on every gateway replica. Queries already running there go on.'
     ask('Drain cluster ' + name + '?', text, 'Drain ' + name, null, function () {
       var label = 'Drain ' + name
-      run('/admin/clusters/' + encodeURIComponent(name) + '/drain', label, function (r) {
+      run('admin/clusters/' + encodeURIComponent(name) + '/drain', label, function (r) {
         if (r.status === 409 && r.body && r.body.code === 'PHG_ERR_LAST_ACTIVE_CLUSTER') {
           ask('Drain the last active cluster of its group?', messageOf(r) + '. Queries of this group will fail until a cluster is activated.', 'Drain ' + name + ' anyway', null, function () {
-            run('/admin/clusters/' + encodeURIComponent(name) + '/drain?force=true', label, failIn(label))
+            run('admin/clusters/' + encodeURIComponent(name) + '/drain?force=true', label, failIn(label))
           })
           return
         }
@@ -630,7 +630,7 @@ export const CLIENT_JS = String.raw`'use strict';
   function confirmActivate (name) {
     ask('Activate cluster ' + name + '?', name + ' takes new queries again once its primary is healthy.', 'Activate ' + name, null, function () {
       var label = 'Activate ' + name
-      run('/admin/clusters/' + encodeURIComponent(name) + '/activate', label, failIn(label))
+      run('admin/clusters/' + encodeURIComponent(name) + '/activate', label, failIn(label))
     })
   }
 
@@ -641,7 +641,7 @@ export const CLIENT_JS = String.raw`'use strict';
     ask('Switch the primary of ' + cluster + '?', text, 'Make ' + coordinator + ' primary', { immediate: true }, function () {
       var label = 'Switch ' + cluster + ' to ' + coordinator
       var immediate = $('confirm-immediate').checked
-      var path = '/admin/clusters/' + encodeURIComponent(cluster) + '/primary' + (immediate ? '?immediate=true' : '')
+      var path = 'admin/clusters/' + encodeURIComponent(cluster) + '/primary' + (immediate ? '?immediate=true' : '')
       run(path, label, failIn(label), { coordinator: coordinator }, 'Switching\u2026 the gateway waits until the old primary runs nothing.')
     })
   }

@@ -1,5 +1,6 @@
 // The dashboard's one HTML page. Static: every value is filled in by app.js with textContent,
-// so nothing from the gateway is ever parsed as markup.
+// so nothing from the gateway is ever parsed as markup. URLs are relative, so the page also works
+// behind a reverse proxy that serves the gateway under a path prefix.
 export const PAGE_HTML = String.raw`<!doctype html>
 <html lang="en">
 <head>
@@ -7,9 +8,9 @@ export const PAGE_HTML = String.raw`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>presto-ha-gateway dashboard</title>
-<link rel="icon" href="/dashboard/icon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/dashboard/style.css">
-<script src="/dashboard/app.js" defer></script>
+<link rel="icon" href="dashboard/icon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="dashboard/style.css">
+<script src="dashboard/app.js" defer></script>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
