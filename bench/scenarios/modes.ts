@@ -118,10 +118,17 @@ export async function redirectScenario (ctx: Ctx, rig: MainRig): Promise<Scenari
         goal: { text: 'report the ratio', met: undefined }
       })
     }
+    rep.figures.push({
+      name: 'CPU time per redirect (process under test, /proc)',
+      unit: 'µs',
+      ours: per(runs, (r) => r.g.cpuUsPerReq),
+      baseline: { label: 'bare node:http 307', value: per(runs, (r) => r.b.cpuUsPerReq) },
+      compare: { kind: 'ratio', value: per(runs, (r) => r.g.cpuUsPerReq / r.b.cpuUsPerReq) }
+    })
     rep.details.push(
-      '| run | others (cores) | gateway req/s | p50 / p99 ms | baseline req/s | p50 / p99 ms | HAProxy req/s | p50 / p99 ms | load generator CPU (gateway / baseline run) |',
-      '|---|---|---|---|---|---|---|---|---|',
-      ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${fmt(r.g.rps, 0)} | ${lat(r.g)} | ${fmt(r.b.rps, 0)} | ${lat(r.b)} | ${r.h === undefined ? '—' : fmt(r.h.rps, 0)} | ${r.h === undefined ? '—' : lat(r.h)} | ${fmt(100 * r.g.cpuSeconds / r.g.seconds, 0)} % / ${fmt(100 * r.b.cpuSeconds / r.b.seconds, 0)} % |`)
+      '| run | others (cores) | gateway req/s | p50 / p99 ms | CPU µs/req | baseline req/s | p50 / p99 ms | CPU µs/req | HAProxy req/s | p50 / p99 ms | CPU µs/req | load generator CPU (gateway / baseline run) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${fmt(r.g.rps, 0)} | ${lat(r.g)} | ${fmt(r.g.cpuUsPerReq, 0)} | ${fmt(r.b.rps, 0)} | ${lat(r.b)} | ${fmt(r.b.cpuUsPerReq, 0)} | ${r.h === undefined ? '—' : fmt(r.h.rps, 0)} | ${r.h === undefined ? '—' : lat(r.h)} | ${fmt(r.h?.cpuUsPerReq ?? Number.NaN, 0)} | ${fmt(100 * r.g.cpuSeconds / r.g.seconds, 0)} % / ${fmt(100 * r.b.cpuSeconds / r.b.seconds, 0)} % |`)
     )
     if (issues.length > 0) rep.details.push('', ...issues.map((s) => `- ${s}`))
     return rep
@@ -176,11 +183,15 @@ export async function handoffScenario (ctx: Ctx, rig: MainRig): Promise<Scenario
       ours: per(runs, (r) => r.g.lat.p99),
       baseline: { label: 'same POST to the emulator', value: per(runs, (r) => r.d.lat.p99) },
       compare: { kind: 'added', value: per(runs, (r) => r.g.lat.p99 - r.d.lat.p99) }
+    }, {
+      name: 'CPU time per handed-off first POST (gateway process, /proc)',
+      unit: 'µs',
+      ours: per(runs, (r) => r.g.cpuUsPerReq)
     })
     rep.details.push(
-      '| run | others (cores) | gateway p50 / p99 ms | direct p50 / p99 ms | sent late (gateway / direct) |',
-      '|---|---|---|---|---|',
-      ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${lat(r.g)} | ${lat(r.d)} | ${r.g.late} / ${r.d.late} |`)
+      '| run | others (cores) | gateway p50 / p99 ms | gateway CPU µs/req | direct p50 / p99 ms | sent late (gateway / direct) |',
+      '|---|---|---|---|---|---|',
+      ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${lat(r.g)} | ${fmt(r.g.cpuUsPerReq, 0)} | ${lat(r.d)} | ${r.g.late} / ${r.d.late} |`)
     )
     if (issues.length > 0) rep.details.push('', ...issues.map((s) => `- ${s}`))
     return rep
@@ -300,10 +311,17 @@ async function pollingScenario (ctx: Ctx, rig: MainRig, gw: GatewayProc, rep: Sc
       goal: { text: 'report the ratio', met: undefined }
     })
   }
+  rep.figures.push({
+    name: 'CPU time per proxied poll (process under test, /proc)',
+    unit: 'µs',
+    ours: per(runs, (r) => r.g.cpuUsPerReq),
+    baseline: { label: 'bare pass-through proxy', value: per(runs, (r) => r.b.cpuUsPerReq) },
+    compare: { kind: 'ratio', value: per(runs, (r) => r.g.cpuUsPerReq / r.b.cpuUsPerReq) }
+  })
   rep.details.push(
-    '| run | others (cores) | gateway p50 / p99 ms | bare proxy p50 / p99 ms | HAProxy p50 / p99 ms | sent late (gateway / bare / HAProxy) |',
-    '|---|---|---|---|---|---|',
-    ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${lat(r.g)} | ${lat(r.b)} | ${r.h === undefined ? '—' : lat(r.h)} | ${r.g.late} / ${r.b.late} / ${r.h?.late ?? '—'} |`)
+    '| run | others (cores) | gateway p50 / p99 ms | CPU µs/req | bare proxy p50 / p99 ms | CPU µs/req | HAProxy p50 / p99 ms | CPU µs/req | sent late (gateway / bare / HAProxy) |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${lat(r.g)} | ${fmt(r.g.cpuUsPerReq, 0)} | ${lat(r.b)} | ${fmt(r.b.cpuUsPerReq, 0)} | ${r.h === undefined ? '—' : lat(r.h)} | ${fmt(r.h?.cpuUsPerReq ?? Number.NaN, 0)} | ${r.g.late} / ${r.b.late} / ${r.h?.late ?? '—'} |`)
   )
   if (issues.length > 0) rep.details.push('', ...issues.map((s) => `- ${s}`))
 }
