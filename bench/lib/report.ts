@@ -49,7 +49,7 @@ function metText (f: Figure): string {
 }
 
 function digitsFor (unit: string, v: number): number {
-  if (unit === 'req/s' || unit === 'MB/s' || unit === 'B' || unit === 'queries') return 0
+  if (unit === 'req/s' || unit === 'MB/s' || unit === 'B' || unit === 'queries' || unit === 'µs') return 0
   if (unit === 'ms' && Math.abs(v) >= 100) return 0
   if (unit === 'ms') return 3
   return 2

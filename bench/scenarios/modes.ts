@@ -210,9 +210,12 @@ async function startPolling (ctx: Ctx, gw: GatewayProc): Promise<string> {
   return q.path
 }
 
+let lastPageBytes = 0
+
 async function checkPage (url: string): Promise<string | undefined> {
   const res = await fetch(url, { headers: HEADERS, signal: AbortSignal.timeout(5000) })
   const text = await res.text()
+  lastPageBytes = Buffer.byteLength(text)
   if (res.status !== 200) return `${url} answered ${res.status}`
   const doc = JSON.parse(text) as { data?: unknown[], error?: { message?: string } }
   if (doc.error !== undefined) return `${url}: ${doc.error.message ?? 'FAILED'}`
@@ -246,7 +249,7 @@ async function pollingScenario (ctx: Ctx, rig: MainRig, gw: GatewayProc, rep: Sc
   const rate = Math.max(50, Math.round(cap / 3 / 10) * 10)
   const conns = connectionsFor(rate)
   rep.setup.push(
-    'Gateway `routing.mode: proxy` with the Redis store; a query with 1,000,000 pages of 10 rows is started through it and its current executing URI (`/v1/statement/executing/{id}/{slug}/{token}`) is polled again and again (Trino serves the current token again; each answer is a full page document, ~0.6 kB, whose URIs the gateway rewrites).',
+    'Gateway `routing.mode: proxy` with the Redis store; a query with 1,000,000 pages of 10 rows is started through it and its current executing URI (`/v1/statement/executing/{id}/{slug}/{token}`) is polled again and again (Trino serves the current token again; each answer is a full page document whose URIs the gateway rewrites).',
     'Baseline: `bench/procs/baseline-proxy.ts`, a bare `node:http` pass-through proxy (keep-alive agent, streams both ways, no rewriting), own process on the same core, in front of the same emulator.',
     `Capacity of the gateway for this poll (closed loop, 32 connections): ${fmt(cap, 0)} req/s; fixed rate ${rate} req/s (~⅓) over ${conns} connections, ${ctx.durationS} s per run, interleaved gateway → baseline → HAProxy (which forwards as it is, without rewriting).`
   )
@@ -277,6 +280,7 @@ async function pollingScenario (ctx: Ctx, rig: MainRig, gw: GatewayProc, rep: Sc
     ctx.log(`    run ${i + 1}: gateway p50/p99 ${lat(m.value.g)} ms; bare proxy ${lat(m.value.b)} ms; haproxy ${m.value.h === undefined ? '—' : lat(m.value.h)} ms; others used ${fmt(m.foreign)} cores`)
   }
   const last = path
+  rep.setup.push(`Each poll answer: ${lastPageBytes} bytes of JSON (10 rows), as the gateway sends it.`)
   await profiled(ctx, gw, rep, 'gateway, proxy polling, at capacity (closed loop, 32 connections)', [/followUp/, /forward /, /createUriRewriter/, /locate/, /pipeline/, /DOMException/], async () => await cannon(ctx, { ...paced(gw.url, last), rate: undefined, connections: 32 }))
   rep.runs = runs.length
   rep.foreign = per(runs, (r) => r.foreign)

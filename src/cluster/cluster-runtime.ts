@@ -31,6 +31,9 @@ export class ClusterRuntime {
   /** first failed check of the current primary while it is failing; cleared when it recovers */
   primaryFailingSince: number | undefined
 
+  /** the coordinator an operator's switchover on this replica is moving the primary to */
+  switchoverTarget: string | undefined
+
   /** coordinator origins whose URIs proxy mode rewrites (every coordinator, internal and external) */
   rewriteFrom: string[] = []
 

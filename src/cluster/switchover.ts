@@ -47,8 +47,6 @@ export interface SwitchoverResult {
   unchanged: boolean
 }
 
-const inProgress = new WeakMap<GatewayContext, Map<string, string>>()
-
 function isMover (a: unknown): a is PrimaryMover {
   return typeof (a as Partial<PrimaryMover>).movePrimary === 'function' && typeof (a as Partial<PrimaryMover>).announceSwitching === 'function'
 }
@@ -88,11 +86,9 @@ export async function switchover (ctx: GatewayContext, cluster: string, coordina
     const first = electPrimary(rt.ordered(), undefined, 'prefer-first')
     if (first !== undefined && first !== coordinator) throw new SwitchoverPolicyError(cluster, first, first)
   }
-  let running = inProgress.get(ctx)
-  if (running === undefined) inProgress.set(ctx, running = new Map())
-  const busy = running.get(cluster)
+  const busy = rt.switchoverTarget
   if (busy !== undefined) throw new SwitchoverInProgressError(cluster, busy)
-  running.set(cluster, coordinator)
+  rt.switchoverTarget = coordinator
 
   const mover = primaryMover(ctx)
   const log = ctx.logger.child({ cluster, from, to: coordinator, kind, by: opts.by })
@@ -118,7 +114,7 @@ export async function switchover (ctx: GatewayContext, cluster: string, coordina
     log.warn({ err: err instanceof Error ? err.message : String(err) }, 'switchover failed')
     throw err
   } finally {
-    running.delete(cluster)
+    rt.switchoverTarget = undefined
     if (held) await mover.announceSwitching(cluster, undefined).catch(() => { ctx.registry.setSwitching(cluster, undefined) })
   }
 }

@@ -105,9 +105,6 @@ function compile (opts: RewriteOptions): Compiled {
   return { variants, to, candCap: 6 * (longest + 1) }
 }
 
-// Next position after the escape decoded by `decodeEscape`.
-let escapeEnd = 0
-
 function hexValue (c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30
   const l = c | 0x20
@@ -115,20 +112,23 @@ function hexValue (c: number): number {
   return -1
 }
 
-/** Decodes the JSON escape starting at raw[r] (a backslash); -1 when malformed or cut short. */
+/**
+ * Decodes the JSON escape starting at raw[r] (a backslash): the code unit times 8 plus the length
+ * of the escape (2 or 6), so one number carries both without shared scratch state; -1 when
+ * malformed or cut short.
+ */
 function decodeEscape (raw: Uint8Array, r: number, len: number): number {
   if (r + 1 >= len) return -1
   const e = raw[r + 1]!
-  escapeEnd = r + 2
   switch (e) {
-    case 0x22: return 0x22
-    case 0x5c: return 0x5c
-    case 0x2f: return 0x2f
-    case 0x62: return 0x08
-    case 0x66: return 0x0c
-    case 0x6e: return 0x0a
-    case 0x72: return 0x0d
-    case 0x74: return 0x09
+    case 0x22: return 0x22 * 8 + 2
+    case 0x5c: return 0x5c * 8 + 2
+    case 0x2f: return 0x2f * 8 + 2
+    case 0x62: return 0x08 * 8 + 2
+    case 0x66: return 0x0c * 8 + 2
+    case 0x6e: return 0x0a * 8 + 2
+    case 0x72: return 0x0d * 8 + 2
+    case 0x74: return 0x09 * 8 + 2
     case 0x75: {
       if (r + 6 > len) return -1
       let v = 0
@@ -137,8 +137,7 @@ function decodeEscape (raw: Uint8Array, r: number, len: number): number {
         if (h < 0) return -1
         v = (v << 4) | h
       }
-      escapeEnd = r + 6
-      return v
+      return v * 8 + 6
     }
     default: return -1
   }
@@ -154,9 +153,10 @@ function matchVariant (raw: Uint8Array, len: number, complete: boolean, variant:
     if (r >= len) return -1
     let c = raw[r]!
     if (c === CH_BACKSLASH) {
-      c = decodeEscape(raw, r, len)
-      if (c < 0) return -1
-      r = escapeEnd
+      const d = decodeEscape(raw, r, len)
+      if (d < 0) return -1
+      c = d >> 3
+      r += d & 7
     } else {
       r++
     }
@@ -165,7 +165,10 @@ function matchVariant (raw: Uint8Array, len: number, complete: boolean, variant:
   }
   if (r >= len) return complete ? r : -1
   let c = raw[r]!
-  if (c === CH_BACKSLASH) c = decodeEscape(raw, r, len)
+  if (c === CH_BACKSLASH) {
+    const d = decodeEscape(raw, r, len)
+    c = d < 0 ? -1 : d >> 3
+  }
   return c === 0x2f || c === 0x3f ? r : -1
 }
 
