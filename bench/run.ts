@@ -17,7 +17,7 @@ import { startLoadgen, startPinnedRedis } from './lib/topology.js'
 import { affinityScenario } from './scenarios/affinity.js'
 import { failoverScenario } from './scenarios/failover.js'
 import { idleScenario } from './scenarios/idle.js'
-import { handoffScenario, proxyScenarios, redirectScenario, startMainRig, type MainRig } from './scenarios/modes.js'
+import { handoffScenario, proxyScenarios, redirectScenario, startGatewaysEarly, startMainRig, type MainRig } from './scenarios/modes.js'
 
 const SCENARIOS = ['redirect', 'handoff', 'proxy', 'affinity', 'idle', 'failover'] as const
 
@@ -116,6 +116,7 @@ async function main (): Promise<number> {
           throw err
         }
         const r = rig
+        if (opts.quick) startGatewaysEarly(ctx, r, (['redirect', 'handoff', 'proxy'] as const).filter((m) => want(m)))
         if (want('redirect')) await run('redirect', 'redirect mode', async () => await redirectScenario(ctx, r))
         if (want('handoff')) await run('handoff', 'handoff mode', async () => await handoffScenario(ctx, r))
         if (want('proxy')) await run('proxy', 'proxy mode', async () => await proxyScenarios(ctx, r))
@@ -123,7 +124,10 @@ async function main (): Promise<number> {
         failed = true
         log(`   FAILED: ${err instanceof Error ? err.message : String(err)}`)
       } finally {
-        if (rig !== undefined) await Promise.all([rig.emu.stop(), rig.redirect307.stop(), rig.bare.stop(), rig.haproxy?.stop()])
+        if (rig !== undefined) {
+          await Promise.all([...rig.early.values()].map(async (p) => { await (await p.catch(() => undefined))?.stop() }))
+          await Promise.all([rig.emu.stop(), rig.redirect307.stop(), rig.bare.stop(), rig.haproxy?.stop()])
+        }
       }
     }
     if (want('affinity')) await run('affinity', 'affinity at 100,000 queries', async () => await affinityScenario(ctx))

@@ -116,7 +116,7 @@ async function oneRun (ctx: Ctx, v: Variant): Promise<Omit<FailoverRun, 'foreign
       await sleep(50)
     }
     // Keep the stream going a little after the cluster is whole again.
-    await sleep(Math.max(0, killAt + 4000 - Date.now()) + 2000)
+    await sleep(Math.max(0, killAt + 4000 - Date.now()) + (ctx.opts.quick ? 1000 : 2000))
     await ctx.loadgen.call('streamStop', {}, 5000)
     const events = await stream
 

@@ -74,7 +74,8 @@ export async function gatewayFor (clusters: Array<Record<string, unknown>>, conf
   const { server, health, ...rest } = config as { server?: Record<string, unknown>, health?: Record<string, unknown> }
   const cfg = validateConfig({
     server: { host: '127.0.0.1', port: 0, ...server },
-    health: { intervalMs: 100, timeoutMs: 300, rise: 2, fall: 2, ...health },
+    // Quick enough for tests to be brisk, calm enough not to flap on a busy 2-core machine.
+    health: { intervalMs: 200, timeoutMs: 500, rise: 2, fall: 2, ...health },
     clusters,
     ...rest
   }, 'test')

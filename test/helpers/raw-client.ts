@@ -1,4 +1,4 @@
-import { request } from 'undici'
+import { request, type Dispatcher } from 'undici'
 
 export interface RawRun {
   queryId: string | undefined
@@ -22,7 +22,7 @@ export async function runRaw (url: string, sql: string, headers: Record<string, 
   let method: 'POST' | 'GET' = 'POST'
   for (let hops = 0; next !== undefined && hops < 10_000; hops++) {
     run.urls.push(next)
-    const res = await request(next, method === 'POST' ? { method, body: sql, headers: base } : { method, headers: { 'x-trino-user': base['x-trino-user'] } })
+    const res: Dispatcher.ResponseData = await request(next, method === 'POST' ? { method, body: sql, headers: base } : { method, headers: { 'x-trino-user': base['x-trino-user'] } })
     if (res.statusCode === 307) {
       await res.body.dump()
       next = String(res.headers.location)

@@ -46,7 +46,7 @@ for (const mode of ['redirect', 'handoff', 'proxy'] as const) {
       codes['double-slash path'] = await raw(fx.url, `GET //${canaryHost}/v1/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
       codes['traversal'] = await raw(fx.url, `GET /v1/statement/executing/../../../${canaryHost}/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
       codes['encoded traversal'] = await raw(fx.url, `GET /v1/query/%2e%2e%2f%2e%2e%2f${id} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
-      codes['unknown method'] = await raw(fx.url, `PATCH /v1/statement HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+      codes['unknown method'] = await raw(fx.url, 'PATCH /v1/statement HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
       for (const [name, code] of Object.entries(codes)) assert.ok(code >= 400 && code < 500, `${name}: ${code}`)
       // An absolute-form target naming the Host the client used (presto-client cancels this way) is
       // reduced to its path: served by the gateway, whatever host the line names.
