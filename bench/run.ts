@@ -64,7 +64,8 @@ async function main (): Promise<number> {
 
   const redisProblem = aptInstall('redis-server', () => spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0, log)
   if (redisProblem !== undefined) throw new Error(`the benchmarks need a real redis-server: ${redisProblem}`)
-  const haproxy = ensureHaproxy(log)
+  // Quick mode is a smoke run: the HAProxy comparison needs the full one.
+  const haproxy = opts.quick ? { ok: false, version: '', note: 'HAProxy rows: full run only (not in --quick)' } : ensureHaproxy(log)
   const machine = describeMachine(haproxy.version)
   log(`presto-ha-gateway benchmarks (${opts.quick ? 'quick' : 'full'}): ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadBefore}; ${machine.pinned ? 'pinned with taskset' : 'NOT pinned'}; logs in ${runDir()}`)
   if (!haproxy.ok) log(haproxy.note)
@@ -126,7 +127,7 @@ async function main (): Promise<number> {
       } finally {
         if (rig !== undefined) {
           await Promise.all([...rig.early.values()].map(async (p) => { await (await p.catch(() => undefined))?.stop() }))
-          await Promise.all([rig.emu.stop(), rig.redirect307.stop(), rig.bare.stop(), rig.haproxy?.stop()])
+          await Promise.all([rig.emu.stop(), rig.redirect307.stop(), rig.fastify307.stop(), rig.bare.stop(), rig.haproxy?.stop()])
         }
       }
     }

@@ -10,6 +10,13 @@ import { isGatewayQueryId } from '../src/protocol/query-id.js'
 
 const { PrestoClient } = PrestoJs as unknown as { PrestoClient: typeof import('@prestodb/presto-js-client').PrestoClient }
 
+interface PrestoFirst { id?: unknown, nextUri?: string }
+/** query() in two steps (both are public at run time, private in the typings) to tell a failed first POST apart. */
+interface PrestoSteps {
+  queryFirst: (sql: string) => Promise<PrestoFirst | undefined>
+  queryResult: (first: PrestoFirst) => Promise<{ data?: unknown[][] }>
+}
+
 export type ClientKind = 'trino-client' | 'presto-client' | 'presto-js-client' | 'raw'
 export type Flavor = 'trino' | 'presto'
 export type Phase = 'first-post' | 'later'
@@ -114,7 +121,7 @@ export async function runPrestoJsClient (o: RunOptions): Promise<QueryOutcome> {
   const u = new URL(o.url)
   const state = { queryId: undefined as string | undefined }
   const run = (async (): Promise<QueryOutcome> => {
-    const client = new PrestoClient({ host: `${u.protocol}//${u.hostname}`, port: Number(u.port), user: o.user, source: 'chaos', interval: 20 })
+    const client = new PrestoClient({ host: `${u.protocol}//${u.hostname}`, port: Number(u.port), user: o.user, source: 'chaos', interval: 20 }) as unknown as PrestoSteps
     let first
     try {
       first = await client.queryFirst(o.sql)
@@ -142,9 +149,9 @@ export async function runRaw (o: RunOptions): Promise<QueryOutcome> {
   const signal = AbortSignal.timeout(o.deadlineMs)
   const userHeader = o.flavor === 'trino' ? 'x-trino-user' : 'x-presto-user'
   const sourceHeader = o.flavor === 'trino' ? 'x-trino-source' : 'x-presto-source'
-  let queryId: string | undefined
+  const seen: { queryId: string | undefined } = { queryId: undefined }
   let rows = 0
-  const fail = (error: string, phase: Phase): QueryOutcome => ({ ok: false, rows, queryId, phase, error })
+  const fail = (error: string, phase: Phase): QueryOutcome => ({ ok: false, rows, queryId: seen.queryId, phase, error })
   interface Doc { id?: string, nextUri?: string, data?: unknown[][], error?: { message?: string } }
   let doc: Doc
   try {
@@ -160,7 +167,7 @@ export async function runRaw (o: RunOptions): Promise<QueryOutcome> {
   } catch (err) {
     return fail(signal.aborted ? `client deadline exceeded (${o.deadlineMs} ms)` : errorText(err), 'first-post')
   }
-  queryId = doc.id
+  seen.queryId = doc.id
   if (doc.nextUri === undefined) return fail('no nextUri in the first answer', 'first-post')
   let next: string | undefined = doc.nextUri
   let retries = 0
@@ -169,20 +176,20 @@ export async function runRaw (o: RunOptions): Promise<QueryOutcome> {
       const res = await request(next, { method: 'GET', headers: { [userHeader]: o.user }, signal, headersTimeout: 30_000, bodyTimeout: 30_000 })
       if (res.statusCode === 502 || res.statusCode === 503 || res.statusCode === 504) {
         await res.body.dump()
-        if (++retries > 200) return fail(`follow-up kept answering ${res.statusCode}`, phaseOf(queryId))
+        if (++retries > 200) return fail(`follow-up kept answering ${res.statusCode}`, phaseOf(seen.queryId))
         await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 50))
         continue
       }
-      if (res.statusCode !== 200) return fail(`follow-up answered HTTP ${res.statusCode}: ${(await res.body.text()).slice(0, 200)}`, phaseOf(queryId))
+      if (res.statusCode !== 200) return fail(`follow-up answered HTTP ${res.statusCode}: ${(await res.body.text()).slice(0, 200)}`, phaseOf(seen.queryId))
       const d = await res.body.json() as Doc
-      if (d.error !== undefined) return fail(d.error.message ?? 'FAILED', phaseOf(queryId))
+      if (d.error !== undefined) return fail(d.error.message ?? 'FAILED', phaseOf(seen.queryId))
       rows += d.data?.length ?? 0
       next = d.nextUri
     }
   } catch (err) {
-    return fail(signal.aborted ? `client deadline exceeded (${o.deadlineMs} ms)` : errorText(err), phaseOf(queryId))
+    return fail(signal.aborted ? `client deadline exceeded (${o.deadlineMs} ms)` : errorText(err), phaseOf(seen.queryId))
   }
-  return { ok: true, rows, queryId, phase: undefined, error: undefined }
+  return { ok: true, rows, queryId: seen.queryId, phase: undefined, error: undefined }
 }
 
 export const RUNNERS: Record<ClientKind, (o: RunOptions) => Promise<QueryOutcome>> = {

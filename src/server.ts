@@ -75,7 +75,8 @@ async function main (argv: string[]): Promise<number | undefined> {
       const demo = await startDemo({ port: Number(flags.get('port') ?? process.env.PORT ?? 8080), host: flags.get('host') ?? '127.0.0.1' })
       out(`\npresto-ha-gateway demo: point a Trino/Presto client at ${demo.url}`)
       out(`  e.g. trino --server ${demo.url} --execute "SELECT 1, 'hello'"`)
-      out(`  metrics ${demo.url}/metrics · readiness ${demo.url}/readyz`)
+      out(`  dashboard ${demo.url}/dashboard · admin token for this run: ${demo.adminToken}`)
+      out(`  metrics ${demo.url}/metrics · readiness ${demo.url}/readyz · admin API ${demo.url}/admin/docs`)
       for (const e of demo.emulators) out(`  emulated coordinator ${e.url}`)
       onSignals(demo.close, 0, () => {})
       return undefined

@@ -142,7 +142,7 @@ export async function activeWorkers (e: EmulatorInfo): Promise<number> {
 export interface Baseline extends Proc { url: string }
 
 /** One of the bare node:http baselines, on the core under test. */
-export async function startBaseline (name: string, kind: 'redirect' | 'proxy', target: string): Promise<Baseline> {
+export async function startBaseline (name: string, kind: 'redirect' | 'proxy' | 'fastify', target: string): Promise<Baseline> {
   const proc = spawnNode(`bench/procs/baseline-${kind}.ts`, [target], { name, core: CORE_UNDER_TEST })
   const m = await proc.waitForLog(/listening (\d+)/, 30_000)
   return Object.assign(proc, { url: `http://127.0.0.1:${m[1] ?? '0'}` })

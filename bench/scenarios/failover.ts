@@ -101,7 +101,7 @@ async function oneRun (ctx: Ctx, v: Variant): Promise<Omit<FailoverRun, 'foreign
     if (gatewayUrl !== undefined) await waitReady(gatewayUrl, 30_000)
 
     const stream = ctx.loadgen.call<StreamEvent[]>('stream', { base: front, rate: RATE, durationS: 45, headers: { 'x-trino-user': 'failover' }, timeoutMs: 10_000 }, 90_000)
-    await sleep(2000)
+    await sleep(ctx.opts.quick ? 1000 : 2000)
     const killAt = Date.now()
     await control(blueA, 'kill')
     let firstWorkerAt = Number.NaN
@@ -181,7 +181,7 @@ export async function failoverScenario (ctx: Ctx): Promise<ScenarioReport> {
 
   rep.setup.push(
     `Cluster \`blue\`: \`blue-a\` (primary) and \`blue-b\` (standby), emulated, with no workers of their own; ${WORKERS} emulated workers (\`bench/procs/workers.ts\`, \`startWorkerAnnouncer\`) re-announce every ${ANNOUNCE_MS / 1000} s (Trino's announce mode, phases spread) through the discovery front: the gateway's \`clusters[].discovery.port\`, or HAProxy.`,
-    `A client sends ${RATE} new queries per second through the front (\`POST /v1/statement\`, a 307 followed, then the first GET of its \`nextUri\`, which dispatches it); 2 s after the stream starts, \`blue-a\` is killed (emulator \`POST /faults/kill\`: listener closed, every connection cut). The stream goes on until \`blue-b\` has all workers, then 2 s more.`,
+    `A client sends ${RATE} new queries per second through the front (\`POST /v1/statement\`, a 307 followed, then the first GET of its \`nextUri\`, which dispatches it); ${ctx.opts.quick ? 1 : 2} s after the stream starts, \`blue-a\` is killed (emulator \`POST /faults/kill\`: listener closed, every connection cut). The stream goes on until \`blue-b\` has all workers, then 2 s more.`,
     'Gateway: one replica, Redis store and primary authority, default health (`intervalMs: 1000, timeoutMs: 800, rise: 2, fall: 2`), `minWorkers: 1`. HAProxy: the recipe, `server blue-a … check inter 1s fall 2 rise 2`, `server blue-b … backup`, HTTP check `GET /v1/info`.',
     'Two clusters: the gateway also has `green` (one coordinator, 2 workers) in the same routing group; HAProxy\'s recipe has no such thing (it fails over inside one cluster).',
     '*new-query gap*: the longest time between two new queries accepted (POST answered by a coordinator and the first GET not FAILED) from the last one before the kill on. *failed first POSTs*: POSTs that got no coordinator\'s answer (connection refused, 503, or the gateway\'s own FAILED document: no eligible cluster). The emulated coordinator accepts queries with no workers, where a real Trino would queue them until `query-manager.required-workers` are there: HAProxy\'s figures count such queries as accepted.'

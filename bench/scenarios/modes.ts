@@ -17,6 +17,8 @@ export interface MainRig {
   a: EmulatorInfo
   b: EmulatorInfo
   redirect307: Baseline
+  /** reference: the same 307 from a bare fastify route (the framework's floor) */
+  fastify307: Baseline
   bare: Baseline
   haproxy: Haproxy | undefined
   /** quick mode: the mode gateways, started together up front (each on its own key prefix) */
@@ -32,12 +34,13 @@ export async function startMainRig (ctx: Ctx): Promise<MainRig> {
   const a = emu.coordinators.get('bench-a')
   const b = emu.coordinators.get('bench-b')
   if (a === undefined || b === undefined) throw new Error('emulators did not start')
-  const [redirect307, bare, haproxy] = await Promise.all([
+  const [redirect307, fastify307, bare, haproxy] = await Promise.all([
     startBaseline('baseline-redirect', 'redirect', a.url),
+    startBaseline('reference-fastify', 'fastify', a.url),
     startBaseline('baseline-proxy', 'proxy', a.url),
     ctx.haproxy.ok ? startHaproxy('haproxy-main', [{ name: 'bench-a', port: a.port }, { name: 'bench-b', port: b.port }]) : Promise.resolve(undefined)
   ])
-  const rig: MainRig = { emu, a, b, redirect307, bare, haproxy, early: new Map() }
+  const rig: MainRig = { emu, a, b, redirect307, fastify307, bare, haproxy, early: new Map() }
   return rig
 }
 
@@ -90,27 +93,29 @@ export async function redirectScenario (ctx: Ctx, rig: MainRig): Promise<Scenari
     rep.setup.push(
       'Gateway `routing.mode: redirect` with the Redis store, one cluster (`bench-a` primary, `bench-b` standby, emulated).',
       'Baseline: `bench/procs/baseline-redirect.ts`, a bare `node:http` server answering the same 307 (same `Location`, `Cache-Control: no-store`), own process on the same core.',
+      'Reference (no goal): `bench/procs/baseline-fastify.ts`, a fastify route answering the same 307 with the gateway\'s body handling and nothing else — what the framework alone costs.',
       `Load: autocannon, closed loop, 64 connections, ${ctx.durationS} s per run, \`POST /v1/statement\` with \`SELECT 1\`; runs interleaved gateway → baseline → HAProxy.`,
       'HAProxy recipe row: the same POSTs through HAProxy, which forwards them to the primary coordinator (HAProxy cannot redirect; a client of the recipe gets the coordinator\'s answer through it).'
     )
     const job = (base: string, expect: number[]): CannonJob => ({ base, method: 'POST', path: '/v1/statement', headers: HEADERS, body: 'SELECT 1', connections: 64, durationS: ctx.durationS, expect })
-    const targets: Array<[string, CannonJob]> = [['gateway', job(gw.url, [307])], ['baseline', job(rig.redirect307.url, [307])]]
+    const targets: Array<[string, CannonJob]> = [['gateway', job(gw.url, [307])], ['baseline', job(rig.redirect307.url, [307])], ['fastify', job(rig.fastify307.url, [307])]]
     if (rig.haproxy !== undefined) targets.push(['haproxy', job(rig.haproxy.url, [200])])
     for (const [, j] of targets) await cannon(ctx, { ...j, durationS: ctx.warmupS })
 
-    const runs: Array<{ g: Load, b: Load, h: Load | undefined, foreign: number }> = []
+    const runs: Array<{ g: Load, b: Load, f: Load, h: Load | undefined, foreign: number }> = []
     const issues: string[] = []
     for (let i = 0; i < ctx.runs; i++) {
       const m = await measured(ctx, async () => {
         const g = await cannon(ctx, job(gw.url, [307]), gw.pid)
         const b = await cannon(ctx, job(rig.redirect307.url, [307]), rig.redirect307.pid)
+        const f = await cannon(ctx, job(rig.fastify307.url, [307]), rig.fastify307.pid)
         const h = rig.haproxy !== undefined ? await cannon(ctx, job(rig.haproxy.url, [200]), rig.haproxy.pid) : undefined
-        return { g, b, h }
+        return { g, b, f, h }
       })
       runs.push({ ...m.value, foreign: m.foreign })
-      issues.push(...checkCannon(`run ${i + 1} gateway`, m.value.g), ...checkCannon(`run ${i + 1} baseline`, m.value.b))
+      issues.push(...checkCannon(`run ${i + 1} gateway`, m.value.g), ...checkCannon(`run ${i + 1} baseline`, m.value.b), ...checkCannon(`run ${i + 1} fastify`, m.value.f))
       if (m.value.h !== undefined) issues.push(...checkCannon(`run ${i + 1} haproxy`, m.value.h))
-      ctx.log(`    run ${i + 1}: gateway ${fmt(m.value.g.rps, 0)} req/s p99 ${fmt(m.value.g.lat.p99)} ms; baseline ${fmt(m.value.b.rps, 0)} req/s; haproxy ${m.value.h === undefined ? '—' : fmt(m.value.h.rps, 0)} req/s; others used ${fmt(m.foreign)} cores`)
+      ctx.log(`    run ${i + 1}: gateway ${fmt(m.value.g.rps, 0)} req/s p99 ${fmt(m.value.g.lat.p99)} ms; baseline ${fmt(m.value.b.rps, 0)} req/s; bare fastify ${fmt(m.value.f.rps, 0)} req/s; haproxy ${m.value.h === undefined ? '—' : fmt(m.value.h.rps, 0)} req/s; others used ${fmt(m.foreign)} cores`)
     }
     await profiled(ctx, gw, rep, 'gateway, redirect, 64 connections', [/postStatement/, /handOver/, /noteRouted/, /onSendEnd/, /randomBytes/, /LOG /], async () => await cannon(ctx, job(gw.url, [307])))
     rep.runs = runs.length
@@ -138,6 +143,12 @@ export async function redirectScenario (ctx: Ctx, rig: MainRig): Promise<Scenari
       })
     }
     rep.figures.push({
+      name: 'reference: a bare fastify route answering the same 307 (the framework\'s floor)',
+      unit: 'req/s',
+      ours: per(runs, (r) => r.f.rps),
+      baseline: { label: 'bare node:http 307', value: per(runs, (r) => r.b.rps) },
+      compare: { kind: 'ratio', value: per(runs, (r) => r.f.rps / r.b.rps) }
+    }, {
       name: 'CPU time per redirect (process under test, /proc)',
       unit: 'µs',
       ours: per(runs, (r) => r.g.cpuUsPerReq),
@@ -145,9 +156,9 @@ export async function redirectScenario (ctx: Ctx, rig: MainRig): Promise<Scenari
       compare: { kind: 'ratio', value: per(runs, (r) => r.g.cpuUsPerReq / r.b.cpuUsPerReq) }
     })
     rep.details.push(
-      '| run | others (cores) | gateway req/s | p50 / p99 ms | CPU µs/req | baseline req/s | p50 / p99 ms | CPU µs/req | HAProxy req/s | p50 / p99 ms | CPU µs/req | load generator CPU (gateway / baseline run) |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|',
-      ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${fmt(r.g.rps, 0)} | ${lat(r.g)} | ${fmt(r.g.cpuUsPerReq, 0)} | ${fmt(r.b.rps, 0)} | ${lat(r.b)} | ${fmt(r.b.cpuUsPerReq, 0)} | ${r.h === undefined ? '—' : fmt(r.h.rps, 0)} | ${r.h === undefined ? '—' : lat(r.h)} | ${fmt(r.h?.cpuUsPerReq ?? Number.NaN, 0)} | ${fmt(100 * r.g.cpuSeconds / r.g.seconds, 0)} % / ${fmt(100 * r.b.cpuSeconds / r.b.seconds, 0)} % |`)
+      '| run | others (cores) | gateway req/s | p50 / p99 ms | CPU µs/req | baseline req/s | p50 / p99 ms | CPU µs/req | bare fastify req/s | CPU µs/req | HAProxy req/s | p50 / p99 ms | CPU µs/req | load generator CPU (gateway / baseline run) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${fmt(r.g.rps, 0)} | ${lat(r.g)} | ${fmt(r.g.cpuUsPerReq, 0)} | ${fmt(r.b.rps, 0)} | ${lat(r.b)} | ${fmt(r.b.cpuUsPerReq, 0)} | ${fmt(r.f.rps, 0)} | ${fmt(r.f.cpuUsPerReq, 0)} | ${r.h === undefined ? '—' : fmt(r.h.rps, 0)} | ${r.h === undefined ? '—' : lat(r.h)} | ${fmt(r.h?.cpuUsPerReq ?? Number.NaN, 0)} | ${fmt(100 * r.g.cpuSeconds / r.g.seconds, 0)} % / ${fmt(100 * r.b.cpuSeconds / r.b.seconds, 0)} % |`)
     )
     if (issues.length > 0) rep.details.push('', ...issues.map((s) => `- ${s}`))
     return rep

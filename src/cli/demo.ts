@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { startEmulator, type EmulatorHandle } from '../emulator/index.js'
 import { validateConfig } from '../config/index.js'
 import { buildApp, type GatewayApp } from '../app.js'
@@ -5,6 +6,8 @@ import { buildApp, type GatewayApp } from '../app.js'
 export interface Demo {
   app: GatewayApp
   url: string
+  /** an admin token made for this run: the dashboard and the admin API need one */
+  adminToken: string
   emulators: EmulatorHandle[]
   close: () => Promise<void>
 }
@@ -18,7 +21,9 @@ export async function startDemo (opts: { port?: number, host?: string, logger?: 
   try {
     for (let i = 0; i < 4; i++) emulators.push(await startEmulator({ port: 0, host: '127.0.0.1', workers: 2, environment: 'demo' }))
     const [a, b, c, d] = emulators as [EmulatorHandle, EmulatorHandle, EmulatorHandle, EmulatorHandle]
+    const adminToken = randomBytes(16).toString('hex')
     const config = validateConfig({
+      admin: { tokens: [{ name: 'demo', token: adminToken, role: 'admin' }] },
       server: { host: opts.host ?? '127.0.0.1', port: opts.port ?? 8080 },
       routing: { mode: 'auto' },
       health: { intervalMs: 500, timeoutMs: 400 },
@@ -32,6 +37,7 @@ export async function startDemo (opts: { port?: number, host?: string, logger?: 
     return {
       app,
       url,
+      adminToken,
       emulators,
       close: async () => {
         await app.close()
