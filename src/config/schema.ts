@@ -77,6 +77,7 @@ export const ConfigSchema = Type.Object({
       }, { additionalProperties: false }), { minItems: 1 })),
       name: Type.Optional(Type.String({ minLength: 1 })),
       password: Type.Optional(Type.String()),
+      sentinelPassword: Type.Optional(Type.String({ description: 'password of the Sentinels themselves, when they have one' })),
       db: Type.Optional(Type.Integer({ minimum: 0 })),
       keyPrefix: Type.String({ default: 'phg:' })
     }, { additionalProperties: false })),

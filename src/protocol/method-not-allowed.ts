@@ -7,6 +7,7 @@ const KNOWN: ReadonlyArray<[RegExp, string]> = [
   [/^\/v1\/statement\/.+$/, 'GET, DELETE'],
   [/^\/v1\/query\/[^/]+(?:\/[^/]+)?$/, 'GET, HEAD, DELETE'],
   [/^\/v1\/info$/, 'GET, HEAD'],
+  [/^\/v1\/spooled\/.+$/, 'GET, DELETE'],
   [/^\/(?:livez|readyz|metrics)$/, 'GET, HEAD'],
   [/^\/dashboard(?:\/[^/]*)?$/, 'GET, HEAD'],
   [/^\/admin\/(?:whoami|decisions|openapi\.json)$/, 'GET'],

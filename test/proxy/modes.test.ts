@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Trino, BasicAuth } from 'trino-client'
+import { request } from 'undici'
 import { startGateway, until, allEligible, type Fixture } from '../helpers/gateway-fixture.js'
 import { CLIENTS, expectedRows } from '../helpers/clients.js'
 
@@ -57,6 +58,14 @@ describe('where the client is sent next', () => {
     const uris = await nextUris('handoff')
     assert.ok(uris.length >= 3)
     for (const u of uris) assert.ok(u.startsWith(`${fx.emulators['blue-a']?.url}/`), u)
+  })
+
+  test('proxy: a spooled-segment URI no cluster knows is a 404 after asking each primary', async () => {
+    const before = fx.emulators['blue-a']?.requests.count('/v1/spooled') ?? 0
+    const res = await request(`${fx.url}/v1/spooled/download/c2VnbWVudA`)
+    assert.equal(res.statusCode, 404)
+    assert.equal(await res.body.text(), 'Segment not found on any cluster')
+    assert.equal(fx.emulators['blue-a']?.requests.count('/v1/spooled'), before + 1, 'the primary was asked')
   })
 
   test('proxy: nextUri points at the gateway', async () => {
