@@ -5,14 +5,15 @@
 // profile of the gateway in one extra load window per scenario), --out FILE, --keep (keep the
 // run's directory of logs, configs and profiles).
 import { spawnSync } from 'node:child_process'
-import { rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { RedisServer } from '../test/helpers/redis-server.js'
 import { fmt, fmtSpread, newReport, type Ctx, type Options, type ScenarioReport } from './lib/harness.js'
 import { aptInstall, ensureHaproxy } from './lib/haproxy.js'
 import { installCleanup, killAll, ROOT, runDir } from './lib/procs.js'
-import { describeMachine, renderReport } from './lib/report.js'
+import { buildHelpers } from './lib/build.js'
+import { describeMachine, renderReport, type ReportInput } from './lib/report.js'
 import { startLoadgen, startPinnedRedis } from './lib/topology.js'
 import { affinityScenario } from './scenarios/affinity.js'
 import { failoverScenario } from './scenarios/failover.js'
@@ -20,9 +21,10 @@ import { idleScenario } from './scenarios/idle.js'
 import { handoffScenario, proxyScenarios, redirectScenario, startGatewaysEarly, startMainRig, type MainRig } from './scenarios/modes.js'
 
 const SCENARIOS = ['redirect', 'handoff', 'proxy', 'affinity', 'idle', 'failover'] as const
+const LAST_RUN = join(ROOT, 'node_modules/.cache/presto-ha-gateway-bench/last-run.json')
 
 function parseOptions (argv: string[]): Options {
-  const opts: Options = { quick: false, profile: false, only: undefined, out: '', keep: false }
+  const opts: Options = { quick: false, profile: false, only: undefined, out: '', keep: false, render: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? ''
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
@@ -31,6 +33,7 @@ function parseOptions (argv: string[]): Options {
       case '--quick': opts.quick = true; break
       case '--profile': opts.profile = true; break
       case '--keep': opts.keep = true; break
+      case '--render': opts.render = true; break
       case '--out': opts.out = value(); break
       case '--only': {
         const list = value().split(',').map((s) => s.trim()).filter((s) => s !== '')
@@ -40,7 +43,7 @@ function parseOptions (argv: string[]): Options {
         break
       }
       case '--help': case '-h':
-        process.stdout.write('usage: npm run bench [-- --quick] [--only redirect,handoff,proxy,affinity,idle,failover] [--profile] [--out FILE] [--keep]\n')
+        process.stdout.write('usage: npm run bench [-- --quick] [--only redirect,handoff,proxy,affinity,idle,failover] [--profile] [--out FILE] [--keep] [--render]\n')
         process.exit(0)
         break
       default:
@@ -56,6 +59,16 @@ const log = (s: string): void => { process.stdout.write(s + '\n') }
 async function main (): Promise<number> {
   const argv = process.argv.slice(2)
   const opts = parseOptions(argv)
+  if (opts.render) {
+    // No measuring: the last run's figures, written again with the current closing note.
+    if (!existsSync(LAST_RUN)) throw new Error('no previous run to render (run npm run bench first)')
+    const last = JSON.parse(readFileSync(LAST_RUN, 'utf8')) as { out: string, input: ReportInput }
+    last.input.startedAt = new Date(last.input.startedAt)
+    const out = argv.some((a) => a === '--out' || a.startsWith('--out=')) ? opts.out : last.out
+    writeFileSync(out, renderReport(last.input))
+    log(`report of the run of ${last.input.startedAt.toISOString()} written again to ${out}`)
+    return 0
+  }
   const started = new Date()
   const t0 = performance.now()
   let failed = false
@@ -72,6 +85,7 @@ async function main (): Promise<number> {
 
   let redis: RedisServer | undefined
   const reports: ScenarioReport[] = []
+  await buildHelpers(log)
   try {
     redis = await startPinnedRedis()
     const loadgen = await startLoadgen()
@@ -82,9 +96,9 @@ async function main (): Promise<number> {
       loadgen,
       haproxy,
       runs: opts.quick ? 1 : 3,
-      durationS: opts.quick ? 1.5 : 8,
-      warmupS: opts.quick ? 0.5 : 1,
-      budget: opts.quick ? { quietWaitMs: 0, retries: 0 } : { quietWaitMs: 120_000, retries: 10 }
+      durationS: opts.quick ? 1 : 5,
+      warmupS: opts.quick ? 0 : 1,
+      budget: opts.quick ? { quietWaitMs: 0, retries: 0 } : { quietWaitMs: 60_000, retries: 6 }
     }
     const run = async (id: string, title: string, fn: () => Promise<ScenarioReport | ScenarioReport[]>): Promise<void> => {
       log(`\n== ${title}`)
@@ -127,7 +141,7 @@ async function main (): Promise<number> {
       } finally {
         if (rig !== undefined) {
           await Promise.all([...rig.early.values()].map(async (p) => { await (await p.catch(() => undefined))?.stop() }))
-          await Promise.all([rig.emu.stop(), rig.redirect307.stop(), rig.fastify307.stop(), rig.bare.stop(), rig.haproxy?.stop()])
+          await Promise.all([rig.emu.stop(), rig.redirect307.stop(), rig.fastify307?.stop(), rig.bare.stop(), rig.haproxy?.stop()])
         }
       }
     }
@@ -140,19 +154,23 @@ async function main (): Promise<number> {
     await redis?.stop()
   }
 
-  const text = renderReport({
+  const input: ReportInput = {
     machine,
     quick: opts.quick,
     argv,
     startedAt: started,
     seconds: (performance.now() - t0) / 1000,
     runs: opts.quick ? 1 : 3,
-    durationS: opts.quick ? 1.5 : 8,
+    durationS: opts.quick ? 1 : 5,
     haproxyNote: haproxy.note,
     reports,
     loadAfter: os.loadavg().map((l) => l.toFixed(2)).join(', ')
-  })
-  writeFileSync(opts.out, text)
+  }
+  writeFileSync(opts.out, renderReport(input))
+  // The figures of the last run, so --render can write the report again (e.g. after editing
+  // bench/closing-note.md) without measuring again.
+  mkdirSync(dirname(LAST_RUN), { recursive: true })
+  writeFileSync(LAST_RUN, JSON.stringify({ out: opts.out, input }))
   log('\n== summary')
   for (const r of reports) {
     if (r.skipped !== undefined) log(`  ${r.id}: skipped (${r.skipped})`)

@@ -2,7 +2,7 @@
 // query failed but where: at its first POST (the client never got a query id from a coordinator,
 // or got a gateway-made id, i.e. the gateway could not place it) or later (the query existed on a
 // coordinator). Every run is bounded by a deadline; a client that cannot be aborted is abandoned.
-import { request } from 'undici'
+import { request, type Dispatcher } from 'undici'
 import { BasicAuth, Trino } from 'trino-client'
 import presto from 'presto-client'
 import PrestoJs from '@prestodb/presto-js-client'
@@ -48,7 +48,11 @@ function errorText (err: unknown): string {
     const cause = (err as Error & { cause?: unknown }).cause
     const code = (err as Error & { code?: unknown }).code
     const causeText = cause instanceof Error ? `${cause.message}` : ''
-    return [err.message, typeof code === 'string' && !err.message.includes(code) ? code : '', causeText].filter((s) => s !== '').join(': ')
+    const parts: string[] = []
+    for (const part of [err.message, typeof code === 'string' ? code : '', causeText]) {
+      if (part !== '' && !parts.some((p) => p.includes(part))) parts.push(part)
+    }
+    return parts.join(': ')
   }
   if (typeof err === 'object' && err !== null && 'message' in err) return String((err as { message: unknown }).message)
   return String(err)
@@ -142,8 +146,8 @@ export async function runPrestoJsClient (o: RunOptions): Promise<QueryOutcome> {
 
 /**
  * A JDBC-like client: follows a 307 by re-sending the POST (body included) to the Location, never
- * retries a first POST, retries follow-up GETs on 502/503/504 after 50-100 ms (as the Java client
- * does), and stops at the deadline.
+ * retries a first POST, follows redirects of follow-up GETs and retries them on 502/503/504 after
+ * 50-100 ms (as the Java client does), and stops at the deadline.
  */
 export async function runRaw (o: RunOptions): Promise<QueryOutcome> {
   const signal = AbortSignal.timeout(o.deadlineMs)
@@ -171,9 +175,16 @@ export async function runRaw (o: RunOptions): Promise<QueryOutcome> {
   if (doc.nextUri === undefined) return fail('no nextUri in the first answer', 'first-post')
   let next: string | undefined = doc.nextUri
   let retries = 0
+  let redirects = 0
   try {
     for (let polls = 0; next !== undefined && polls < 100_000; polls++) {
-      const res = await request(next, { method: 'GET', headers: { [userHeader]: o.user }, signal, headersTimeout: 30_000, bodyTimeout: 30_000 })
+      const res: Dispatcher.ResponseData = await request(next, { method: 'GET', headers: { [userHeader]: o.user }, signal, headersTimeout: 30_000, bodyTimeout: 30_000 })
+      if ((res.statusCode === 307 || res.statusCode === 308) && res.headers.location !== undefined && ++redirects <= 5) {
+        // OkHttp follows redirects of GETs.
+        await res.body.dump()
+        next = new URL(String(res.headers.location), next).toString()
+        continue
+      }
       if (res.statusCode === 502 || res.statusCode === 503 || res.statusCode === 504) {
         await res.body.dump()
         if (++retries > 200) return fail(`follow-up kept answering ${res.statusCode}`, phaseOf(seen.queryId))

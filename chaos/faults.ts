@@ -1,7 +1,7 @@
 // The faults: one at a time, each followed by its repair and a bounded wait until the system says
 // it recovered, so two faults never overlap (a cluster always keeps one live coordinator, a
 // Redis outage never meets a replica restart).
-import { sleep } from '../bench/lib/procs.js'
+import { sleep } from './procs.js'
 import { adminClusters, type Sampler } from './sampler.js'
 import type { CoordinatorNode, ReplicaNode, Topology } from './topology.js'
 

@@ -78,7 +78,12 @@ export function extract (gens: readonly GenInput[]): Evidence {
     if (e.epoch < 1) continue
     const key = `${e.cluster}\u0000${e.epoch}`
     const have = byKey.get(key)
-    if (have === undefined || e.time < have.at) byKey.set(key, { cluster: e.cluster, epoch: e.epoch, coordinator: e.to, at: e.time, reason: e.reason, from: e.from })
+    if (have === undefined || e.time < have.at) byKey.set(key, { cluster: e.cluster, epoch: e.epoch, coordinator: e.to, at: e.time, reason: have?.reason ?? e.reason, from: e.from })
+  }
+  // The reason: the winner's (the others say "agreed by another replica").
+  for (const e of elections) {
+    const a = byKey.get(`${e.cluster}\u0000${e.epoch}`)
+    if (a !== undefined && !e.reason.startsWith('agreed by another replica') && a.reason.startsWith('agreed by another replica')) a.reason = e.reason
   }
   const timeline = new Map<string, Agreed[]>()
   for (const a of byKey.values()) {
@@ -106,19 +111,20 @@ export function checkInvariants (gens: readonly GenInput[], samples: readonly Sa
 
   // 1. Per (cluster, epoch) one coordinator, in every election and routed line of every replica.
   {
-    const seen = new Map<string, Map<string, string>>()
-    const note = (cluster: string, epoch: number, coordinator: string, where: string): void => {
+    // (cluster, epoch) → coordinator → its first evidence
+    const seen = new Map<string, Map<string, { where: string, at: number }>>()
+    const note = (cluster: string, epoch: number, coordinator: string, where: string, at: number): void => {
       if (epoch < 1) return
       const key = `${cluster} epoch ${epoch}`
-      const m = seen.get(key) ?? new Map<string, string>()
-      if (!m.has(coordinator)) m.set(coordinator, where)
+      const m = seen.get(key) ?? new Map<string, { where: string, at: number }>()
+      if (!m.has(coordinator)) m.set(coordinator, { where, at })
       seen.set(key, m)
     }
-    for (const e of ev.elections) note(e.cluster, e.epoch, e.to, `${e.gen} installed it at ${iso(e.time)}`)
-    for (const r of ev.routed) note(r.cluster, r.epoch, r.coordinator, `${r.gen} routed a ${r.mode} query at ${iso(r.time)}`)
+    for (const e of ev.elections) note(e.cluster, e.epoch, e.to, `${e.gen} installed it at ${iso(e.time)}`, e.time)
+    for (const r of ev.routed) note(r.cluster, r.epoch, r.coordinator, `${r.gen} routed a ${r.mode} query${r.queryId !== undefined ? ` (${r.queryId})` : ''} to it at ${iso(r.time)}`, r.time)
     const violations: Violation[] = []
     for (const [key, m] of seen) {
-      if (m.size > 1) violations.push({ invariant: 'one-primary-per-epoch', at: 0, detail: `${key}: ${[...m].map(([c, w]) => `${c} (${w})`).join(' vs ')}` })
+      if (m.size > 1) violations.push({ invariant: 'one-primary-per-epoch', at: Math.max(...[...m.values()].map((x) => x.at)), detail: `${key}: ${[...m].map(([c, w]) => `${c} (${w.where})`).join(' vs ')}` })
     }
     results.push({ id: 'one-primary-per-epoch', title: 'One coordinator per (cluster, epoch) in every election and routed line', checked: `${seen.size} (cluster, epoch) pairs, ${ev.elections.length} election lines, ${ev.routed.length} routed lines`, violations })
   }

@@ -4,9 +4,9 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
-import { cpuCount, ROOT } from '../bench/lib/procs.js'
+import { ROOT } from './procs.js'
 import type { FaultRecord } from './faults.js'
-import type { Agreed, Evidence, InvariantResult } from './invariants.js'
+import type { Agreed, Evidence, InvariantResult, Violation } from './invariants.js'
 import type { QueryRecord } from './workload.js'
 import { MODES, type Mode, type Topology } from './topology.js'
 
@@ -25,6 +25,8 @@ export interface RunInfo {
   runDir: string
   samples: number
   endState: string[]
+  /** os.loadavg() when the run began */
+  loadBefore: string
 }
 
 export interface ReportInput {
@@ -37,16 +39,16 @@ export interface ReportInput {
   evidence: Evidence
 }
 
-function machine (): string[] {
+function machine (loadBefore: string): string[] {
   const model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown'
   const redis = /v=(\S+)/.exec(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? 'unknown'
   const haproxy = /HAProxy version (\S+)/.exec(spawnSync('haproxy', ['-v'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? 'unknown'
   const rev = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? ''
   const dirty = (spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).stdout ?? '').trim() !== ''
   return [
-    `- CPU: ${model}, ${cpuCount()} cores; memory ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB; ${os.type()} ${os.release()}`,
+    `- CPU: ${model}, ${os.availableParallelism()} cores; memory ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB; ${os.type()} ${os.release()}`,
     `- Node.js ${process.version}; redis-server ${redis}; HAProxy ${haproxy}`,
-    `- Commit ${rev === '' ? 'unknown' : rev}${dirty ? ' (with uncommitted changes under src/)' : ''}; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`
+    `- Commit ${rev === '' ? 'unknown' : rev}${dirty ? ' (with uncommitted changes under src/)' : ''}; load average before the run ${loadBefore}, at the end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (the machine is shared: other work may run alongside)`
   ]
 }
 
@@ -74,6 +76,13 @@ function faultsOf (q: QueryRecord, faults: FaultRecord[]): FaultRecord[] {
 
 const faultLabel = (f: FaultRecord): string => `#${f.n} ${f.kind} ${f.target}`
 
+/** What a violation coincided with: a coordinator that had just been resumed from SIGSTOP. */
+function explain (v: Violation, faults: FaultRecord[], t0: number): string {
+  const hits = faults.filter((f) => f.kind === 'coordinator-sigstop' && f.repairedAt !== undefined && v.at >= f.at && v.at <= f.repairedAt + 3000 &&
+    new RegExp(`\\b${f.target}\\b`).test(v.detail))
+  return hits.map((f) => ` — ${v.at - (f.repairedAt ?? 0)} ms after the SIGCONT of ${f.target} (fault #${f.n}, stopped at ${sec(f.at, t0)} s): a first POST that ${f.target} held while it was stopped, answered when it resumed, after it had been replaced (see "Product findings")`).join('')
+}
+
 export function renderReport (r: ReportInput): string {
   const { run, topo, faults, records, unfinished, results, evidence } = r
   const t0 = run.streamsStartedAt
@@ -89,7 +98,7 @@ export function renderReport (r: ReportInput): string {
     ` (${firstPostHP} of them at the first POST in handoff or proxy mode), ${unfinished.length} unfinished when the run stopped. ${faults.length} faults injected.`, '')
 
   p('## Machine and command', '')
-  p(...machine(), '')
+  p(...machine(run.loadBefore), '')
   p(`- Command: \`${run.command}\` (seed ${run.seed}${run.quick ? ', quick' : ''}); query streams ran ${sec(run.streamsStoppedAt, t0)} s` +
     ` (${new Date(t0).toISOString()} to ${new Date(run.streamsStoppedAt).toISOString()}); whole run ${sec(run.endedAt, run.startedAt)} s including start and checks.`)
   p(`- Process logs of the coordinators and HAProxy: \`${run.runDir}\` (gateway logs are parsed in memory).`, '')
@@ -173,9 +182,18 @@ export function renderReport (r: ReportInput): string {
   const all = results.flatMap((x) => x.violations)
   if (all.length > 0) {
     p('### Violations', '')
-    for (const v of all.slice(0, 200)) p(`- \`${v.invariant}\`: ${esc(v.detail)}`)
+    for (const v of all.slice(0, 200)) p(`- \`${v.invariant}\`: ${esc(v.detail)}${explain(v, faults, t0)}`)
     if (all.length > 200) p(`- … and ${all.length - 200} more`)
     p('')
+  }
+
+  const late = all.filter((v) => explain(v, faults, t0) !== '')
+  p('### Product findings', '')
+  if (late.length === 0) {
+    p('No violation coincided with a coordinator resumed from SIGSTOP in this run. Whether a SIGSTOP meets a handoff/proxy first POST in flight is chance; `node --import tsx --test chaos/repro/late-first-post.test.ts` checks that case deterministically (a primary that answers a held first POST after it was replaced must not get the query).', '')
+  } else {
+    p(`${late.length} of the violations above came within 3 s of a SIGCONT and name the resumed coordinator. Mechanism: a handoff/proxy first POST forwarded to the primary just before it was stopped is held by the stopped process (the upstream headers timeout, 30 s by default, is longer than the stop); meanwhile the replicas agree on the standby (a new epoch); on SIGCONT the old primary answers the POST and the gateway hands that query to the client — so a coordinator that was agreed down takes a new query after the new primary took over, and the "query routed" line carries the new epoch (read when the answer arrives) with the old coordinator. ` +
+      'Reproduced without the chaos rig by `node --import tsx --test chaos/repro/late-first-post.test.ts` (the emulator\'s `slow` fault stands for the stop). Fix direction: in `sendFirstPost`, when the answer arrives from a coordinator that is no longer its cluster\'s primary at the epoch it was chosen at, DELETE the queued query there (Trino dispatches only on the first GET) and place the query again (the same cluster\'s new primary included); log the epoch of the decision.', '')
   }
 
   p('### Elections', '')
@@ -183,7 +201,10 @@ export function renderReport (r: ReportInput): string {
   p('| cluster | epoch | from → to | reason | at | lag of the other replicas |', '|---|---|---|---|---|---|')
   const agreedAll = [...evidence.timeline.values()].flat().sort((a, b) => a.at - b.at)
   for (const a of agreedAll) {
-    const lags = evidence.elections.filter((e) => e.cluster === a.cluster && e.epoch === a.epoch).map((e) => `${e.gen} +${e.time - a.at} ms`).join(', ')
+    const lags = evidence.elections.filter((e) => e.cluster === a.cluster && e.epoch === a.epoch).map((e) => {
+      const g = r.topo.replicas.flatMap((x) => x.generations).find((x) => x.label === e.gen)
+      return g !== undefined && g.startedAt > a.at ? `${e.gen} at its start` : `${e.gen} +${e.time - a.at} ms`
+    }).join(', ')
     p(`| ${a.cluster} | ${a.epoch} | ${a.from ?? '—'} → ${a.coordinator} | ${esc(a.reason)} | ${sec(a.at, t0)} | ${lags} |`)
   }
   p('')
@@ -197,12 +218,13 @@ export function renderReport (r: ReportInput): string {
   const byCoordFault = redirectFailed.filter(coordFault).length
   const handoffLater = failed.filter((q) => q.mode === 'handoff' && q.phase !== 'first-post')
   const proxyLater = failed.filter((q) => q.mode === 'proxy' && q.phase !== 'first-post')
-  p(`${redirectFailed.length} redirect-mode queries failed, ${byCoordFault} of them while a coordinator fault was in progress. ` +
+  const rFirst = redirectFailed.filter((q) => q.phase === 'first-post').length
+  p(`${redirectFailed.length} redirect-mode queries failed (${rFirst} at the first POST, ${redirectFailed.length - rFirst} later), ${byCoordFault} of them while a coordinator fault was in progress. ` +
     'A redirected client talks to the coordinator directly: the gateway answers the first POST with a 307 and never sees the query again. ' +
     'So (1) a query running on a coordinator that is SIGKILLed fails — the coordinator held its state, as it does in every mode (the handoff and proxy "failed later" rows are the same case); ' +
     '(2) a client redirected to the primary in the moments between its death and the health checks noticing (up to fall × intervalMs + timeoutMs) follows the 307 to a dead address and fails at its first POST — the gateway cannot retry a POST it never carries; ' +
     '(3) a client redirected to, or polling, a SIGSTOPped coordinator waits until the SIGCONT and then usually completes, or fails at its deadline. ' +
     `In handoff and proxy modes the gateway itself carries the first POST, and re-sends one that a dead or hung coordinator never answered to the next eligible cluster (Trino only runs a query once its queued URI is polled, so this is safe): ${firstPostHP} first-POST failures there. ` +
-    `Later failures there (${handoffLater.length} handoff, ${proxyLater.length} proxy) are queries that were running on a coordinator when it was killed.`, '')
+    `Later failures there (${handoffLater.length} handoff, ${proxyLater.length} proxy) are queries that were running on a coordinator when it was killed or stopped (in proxy mode the gateway ends such a query with a FAILED "was lost" document once its checks see the coordinator down, or answers 503, which trino-client does not retry).`, '')
   return out.join('\n')
 }

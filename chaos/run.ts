@@ -10,16 +10,16 @@
 // Bounded: every wait has a bound, the run a hard limit; every child process is killed at the end,
 // on an error and on SIGINT/SIGTERM.
 import { writeFileSync } from 'node:fs'
+import os from 'node:os'
 import { isAbsolute, join } from 'node:path'
-import { installCleanup, killAll, runDir, sleep } from '../bench/lib/procs.js'
-import { ensureHaproxy } from '../bench/lib/haproxy.js'
+import { spawnSync } from 'node:child_process'
+import { installCleanup, killAll, ROOT, runDir, sleep } from './procs.js'
 import { FaultInjector, planFaults, type FaultTiming } from './faults.js'
 import { checkInvariants, type InvariantResult } from './invariants.js'
 import { renderReport } from './report.js'
 import { adminClusters, Sampler } from './sampler.js'
 import { startTopology, type HealthSettings, type Topology } from './topology.js'
 import { Workload } from './workload.js'
-import { ROOT } from '../bench/lib/procs.js'
 
 interface Args { durationS: number, quick: boolean, seed: number, out: string }
 
@@ -133,8 +133,10 @@ async function endState (topo: Topology, sampler: Sampler): Promise<{ ok: boolea
 async function main (): Promise<number> {
   const args = parseArgs(process.argv.slice(2))
   const startedAt = Date.now()
+  const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(', ')
   const log = (s: string): void => { process.stderr.write(`[chaos +${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${s}\n`) }
-  installCleanup((reason) => { log(`stopping: ${reason}; killing every child process`) })
+  const ref: { topo?: Topology } = {}
+  installCleanup((reason) => { log(`stopping: ${reason}; killing every child process`) }, async () => { await ref.topo?.close() })
   // The hard limit: whatever hangs, the run ends and its children die.
   const hard = setTimeout(() => {
     log('hard time limit reached; killing everything')
@@ -142,8 +144,9 @@ async function main (): Promise<number> {
   }, (args.durationS + 420) * 1000)
   hard.unref()
 
-  const hp = ensureHaproxy(log)
-  if (!hp.ok) throw new Error(`HAProxy is needed for the front door: ${hp.note}`)
+  if (spawnSync('haproxy', ['-v'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error('haproxy is needed for the front door in front of the two replicas (Debian: apt-get install haproxy)')
+  }
   const timing: FaultTiming = args.quick || args.durationS < 120
     ? { periodS: 12, firstS: 6, coordinatorDownS: 4, stopS: 5, redisDownS: 10, settleBoundS: 25 }
     : { periodS: 20, firstS: 15, coordinatorDownS: 5, stopS: 6, redisDownS: 10, settleBoundS: 25 }
@@ -152,6 +155,7 @@ async function main (): Promise<number> {
   log(`${command} (seed ${args.seed}); faults planned: ${plan.map((f) => `${f.atS}s ${f.kind}`).join(', ')}`)
 
   const topo = await startTopology(HEALTH, log)
+  ref.topo = topo
   let code = 1
   try {
     const rng = rngFrom(args.seed)
@@ -207,7 +211,8 @@ async function main (): Promise<number> {
         deadlineMs: DEADLINE_MS,
         runDir: runDir(),
         samples: sampler.samples.length,
-        endState: end.lines
+        endState: end.lines,
+        loadBefore
       },
       topo,
       faults: injector.records,

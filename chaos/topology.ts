@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { freePort, runDir, sleep, spawnNode, spawnProc, type Proc } from '../bench/lib/procs.js'
+import { freePort, runDir, sleep, spawnNode, spawnProc, type Proc } from './procs.js'
 import { startGatewayProcess, type GatewayProcess } from '../test/helpers/gateway-process.js'
 import { startRedis, type RedisServer } from '../test/helpers/redis-server.js'
 import { startWorkerAnnouncer, type WorkerAnnouncer } from '../src/emulator/index.js'
@@ -121,10 +121,9 @@ function rules (): Array<Record<string, unknown>> {
 
 async function startCoordinatorProcess (c: CoordinatorNode, log: (s: string) => void): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const from = c.proc?.logSize() ?? 0
-    const proc = spawnNode('src/server.ts', ['emulate', '--port', String(c.port), '--flavor', c.flavor, '--workers', '0'], { name: c.name })
+    const proc = spawnNode('src/server.ts', ['emulate', '--port', String(c.port), '--flavor', c.flavor, '--workers', '0'], c.name)
     try {
-      const m = await proc.waitForLog(/emulated (\S+) \(query id suffix ([a-z0-9]+)\)/, 30_000, from)
+      const m = await proc.waitForLog(/emulated (\S+) \(query id suffix ([a-z0-9]+)\)/, 45_000)
       c.proc = proc
       c.generation++
       c.suffixes.set(m[2] ?? '', c.generation)
@@ -246,7 +245,7 @@ export async function startTopology (health: HealthSettings, log: (s: string) =>
   writeFileSync(cfgFile, haproxyConfig(frontPort, replicas, health))
   const check = spawnSync('haproxy', ['-c', '-f', cfgFile], { encoding: 'utf8' })
   if (check.status !== 0) throw new Error(`haproxy rejects its config: ${check.stdout}${check.stderr}`)
-  const haproxy = spawnProc('haproxy', ['-db', '-f', cfgFile], { name: 'haproxy' })
+  const haproxy = spawnProc('haproxy', ['-db', '-f', cfgFile], 'haproxy')
   log(`front door (haproxy) ${frontUrl}`)
 
   // Workers: two per cluster, each announcing through one replica's discovery port.

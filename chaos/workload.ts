@@ -1,6 +1,6 @@
 // Query streams: each runs one query at a time through the front door with one client in one
 // mode, back to back with a short pause, and records every query's outcome.
-import { sleep } from '../bench/lib/procs.js'
+import { sleep } from './procs.js'
 import { RUNNERS, type ClientKind, type Flavor, type Phase } from './clients.js'
 import type { Mode, Stream } from './topology.js'
 

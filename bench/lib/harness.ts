@@ -15,6 +15,8 @@ export interface Options {
   only: string[] | undefined
   out: string
   keep: boolean
+  /** write the report again from the last run's figures, measuring nothing */
+  render: boolean
 }
 
 export interface Ctx {
@@ -119,11 +121,16 @@ export async function cannon (ctx: Ctx, job: CannonJob, pid?: number): Promise<L
   return { ...r, cpuUsPerReq }
 }
 
+/** The warm-up load before a scenario's runs (none in quick mode). */
+export async function warmup (ctx: Ctx, job: CannonJob): Promise<void> {
+  if (ctx.warmupS > 0) await cannon(ctx, { ...job, durationS: ctx.warmupS })
+}
+
 /** Closed-loop throughput with 32 connections: what "capacity" means for the fixed-rate runs. */
-export async function capacity (ctx: Ctx, job: Omit<CannonJob, 'connections' | 'durationS' | 'rate'>): Promise<number> {
+export async function capacity (ctx: Ctx, job: Omit<CannonJob, 'connections' | 'durationS' | 'rate'>, pid: number): Promise<{ rps: number, cpuUsPerReq: number }> {
   const durationS = ctx.opts.quick ? 1 : 3
-  const r = await cannon(ctx, { ...job, connections: 32, durationS })
-  return r.ok / durationS
+  const r = await cannon(ctx, { ...job, connections: 32, durationS }, pid)
+  return { rps: r.ok / durationS, cpuUsPerReq: r.cpuUsPerReq }
 }
 
 /** Connections for a fixed-rate run: enough that one is always idle when a request is due. */

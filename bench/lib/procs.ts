@@ -7,7 +7,7 @@
 // and a watchdog shell per child that SIGKILLs it when this process's pipe closes — which also
 // happens when the orchestrator itself is SIGKILLed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -74,8 +74,10 @@ const watchdogs = new Map<Proc, ChildProcess>()
 
 /** Spawns `cmd args` with stdout and stderr appended to `{runDir}/{name}.log`. */
 export function spawnProc (cmd: string, args: string[], opts: SpawnOptions): Proc {
-  const logFile = join(runDir(), `${opts.name}.log`)
-  const fd = openSync(logFile, 'a')
+  // One log per process: a name used again (a scenario's second run) gets -2, -3, ...
+  let logFile = join(runDir(), `${opts.name}.log`)
+  for (let n = 2; existsSync(logFile); n++) logFile = join(runDir(), `${opts.name}-${n}.log`)
+  const fd = openSync(logFile, 'wx')
   const pin = opts.core !== undefined && canPin()
   const file = pin ? 'taskset' : cmd
   const argv = pin ? ['-c', String(opts.core), cmd, ...args] : args
@@ -137,8 +139,25 @@ function forget (proc: Proc): void {
   if (dog !== undefined) dog.kill('SIGKILL')
 }
 
-/** A node child running a TypeScript file through tsx (nodeArgs after tsx: they may import .ts). */
+/** Pins a running process and all its threads to a core (when canPin()). */
+export function pin (pid: number, core: number): void {
+  if (canPin()) spawnSync('taskset', ['-a', '-pc', String(core), String(pid)], { stdio: 'ignore' })
+}
+
+let helperBuild: string | undefined
+/** Where bench/lib/build.ts put the bundled helpers (bench/procs/*.ts → {dir}/*.mjs). */
+export function setHelperBuild (dir: string): void {
+  helperBuild = dir
+}
+
+/**
+ * A node child running a TypeScript file through tsx (nodeArgs after tsx: they may import .ts) —
+ * or, for a bench/procs helper that was bundled this run, the bundle with plain node.
+ */
 export function spawnNode (file: string, args: string[], opts: SpawnOptions & { nodeArgs?: string[] }): Proc {
+  const m = /^bench\/procs\/([\w-]+)\.ts$/.exec(file)
+  const bundled = m !== null && helperBuild !== undefined ? join(helperBuild, `${m[1] ?? ''}.mjs`) : undefined
+  if (bundled !== undefined && existsSync(bundled) && opts.nodeArgs === undefined) return spawnProc(process.execPath, [bundled, ...args], opts)
   return spawnProc(process.execPath, ['--import', 'tsx', ...(opts.nodeArgs ?? []), file, ...args], opts)
 }
 
@@ -295,11 +314,21 @@ export function machineTicks (): { busy: number, total: number } {
   return { busy: total - idle, total }
 }
 
+const extraOwn = new Set<number>()
+/** A process of the benchmark's that it did not spawn with spawnProc (redis-server): counted as its own. */
+export function registerOwnPid (pid: number): void {
+  extraOwn.add(pid)
+}
+
 /** CPU ticks of the benchmark itself: this process and every live child. */
 function ownTicks (): Map<number, number> {
   const out = new Map<number, number>()
   const self = cpuTicks(process.pid)
   if (self !== undefined) out.set(process.pid, self)
+  for (const pid of extraOwn) {
+    const t = cpuTicks(pid)
+    if (t !== undefined) out.set(pid, t)
+  }
   for (const p of live) {
     const t = cpuTicks(p.pid)
     if (t !== undefined) out.set(p.pid, t)

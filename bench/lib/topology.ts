@@ -2,11 +2,10 @@
 // coordinators, the two bare baselines, the load generator, Redis. Core placement: what is being
 // measured (gateway, baseline, HAProxy) on core 0; load generator, emulators, workers and Redis on
 // core 1 — so the thing under test has a core to itself and the rest of the rig never steals it.
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startRedis, type RedisServer } from '../../test/helpers/redis-server.js'
-import { canPin, runDir, spawnNode, sleep, type Proc } from './procs.js'
+import { pin, registerOwnPid, runDir, spawnNode, sleep, type Proc } from './procs.js'
 import { startRpcChild, type RpcProc } from './rpc.js'
 
 export const CORE_UNDER_TEST = 0
@@ -62,13 +61,14 @@ export async function startGateway (name: string, config: Record<string, unknown
   writeFileSync(file, JSON.stringify(config, null, 2))
   const profileDir = join(runDir(), `${name}-profiles`)
   if (opts.profile === true) mkdirSync(profileDir, { recursive: true })
+  // Started on any core (tsx compiles the sources: seconds of CPU), pinned once it listens.
   const proc = spawnNode('src/server.ts', ['--config', file], {
     name,
-    core: CORE_UNDER_TEST,
     ...(opts.profile === true ? { nodeArgs: ['--import', './bench/procs/cpu-profiler.ts'], env: { PHG_BENCH_PROFILE_DIR: profileDir } } : {})
   })
   // The discovery listeners log the same message with a "component" field.
   const m = await proc.waitForLog(/^(?:(?!"component")[^\n])*"msg":"Server listening at (http:\/\/127\.0\.0\.1:(\d+))"/m, 60_000)
+  pin(proc.pid, CORE_UNDER_TEST)
   const url = m[1] ?? ''
   const discoveryPorts = new Map<string, number>()
   for (const line of proc.log().split('\n')) {
@@ -156,7 +156,10 @@ export async function startLoadgen (): Promise<RpcProc> {
 /** A real redis-server (test/helpers/redis-server.ts), moved onto the rig core. */
 export async function startPinnedRedis (): Promise<RedisServer> {
   const redis = await startRedis()
-  if (canPin() && redis.pid !== undefined) spawnSync('taskset', ['-a', '-pc', String(CORE_RIG), String(redis.pid)], { stdio: 'ignore' })
+  if (redis.pid !== undefined) {
+    pin(redis.pid, CORE_RIG)
+    registerOwnPid(redis.pid)
+  }
   return redis
 }
 

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks'
 import { Redis } from 'ioredis'
 import { RedisAffinityStore } from '../../src/affinity/index.js'
 import type { QueryRoute } from '../../src/affinity/index.js'
-import { serve } from '../lib/rpc.js'
+import { serve } from '../lib/serve.js'
 import { summarize } from '../lib/stats.js'
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }

@@ -3,7 +3,7 @@
 // argv[2]: JSON { coordinators: [{ name, port?, workers?, queuedTimeoutMs? }] }
 // Ready info: [{ name, url, port, controlUrl, suffix }]
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js'
-import { serve } from '../lib/rpc.js'
+import { serve } from '../lib/serve.js'
 
 interface Spec { name: string, port?: number, workers?: number, queuedTimeoutMs?: number }
 

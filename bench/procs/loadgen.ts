@@ -17,7 +17,7 @@
 import http from 'node:http'
 import { performance } from 'node:perf_hooks'
 import autocannon, { type AutocannonClient, type AutocannonOptions, type AutocannonRequest } from 'autocannon'
-import { serve } from '../lib/rpc.js'
+import { serve } from '../lib/serve.js'
 import { summarize, type LatencySummary } from '../lib/stats.js'
 
 export interface CannonJob {

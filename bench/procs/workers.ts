@@ -3,7 +3,7 @@
 // argv[2]: JSON { discoveryUri, count, intervalMs, style }. Worker i starts i × interval / count
 // after the first, so their re-announcements are spread over the interval as a real cluster's are.
 import { startWorkerAnnouncer, type WorkerAnnouncer } from '../../src/emulator/index.js'
-import { serve } from '../lib/rpc.js'
+import { serve } from '../lib/serve.js'
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as { discoveryUri: string, count: number, intervalMs: number, style: 'airlift' | 'announce' }
 const workers: WorkerAnnouncer[] = []

@@ -1,7 +1,7 @@
 // Affinity at scale: 100,000 tracked queries in a Redis of their own; Redis memory per query, the
 // store's lookup latency with every lookup a Redis round trip, and follow-ups routed by query id
 // through a gateway that tracks them all.
-import { cannon, checkCannon, connectionsFor, fmt, judge, measured, newReport, type Ctx, type Load, type ScenarioReport } from '../lib/harness.js'
+import { cannon, checkCannon, connectionsFor, fmt, judge, measured, newReport, warmup, type Ctx, type Load, type ScenarioReport } from '../lib/harness.js'
 import { startRpcChild } from '../lib/rpc.js'
 import { spread, type LatencySummary } from '../lib/stats.js'
 import { CORE_RIG, gatewayConfig, startEmulators, startGateway, startPinnedRedis } from '../lib/topology.js'
@@ -38,7 +38,7 @@ export async function affinityScenario (ctx: Ctx): Promise<ScenarioReport> {
       try {
         const paths = pop.ids.map((id) => `/v1/statement/executing/${id}/y0b3nchslug/1`)
         const job = { base: gw.url, method: 'GET' as const, path: paths[0] ?? '/', paths, headers: { 'x-trino-user': 'bench' }, connections: connectionsFor(rate), durationS: ctx.durationS, rate, expect: [307] }
-        await cannon(ctx, { ...job, durationS: ctx.warmupS })
+        await warmup(ctx, job)
         for (let i = 0; i < ctx.runs; i++) {
           const m = await measured(ctx, async () => await cannon(ctx, job))
           follow.push({ r: m.value, foreign: m.foreign })

@@ -27,7 +27,7 @@ export async function idleScenario (ctx: Ctx): Promise<ScenarioReport> {
       })
     }))
     const gw = await startGateway('gw-idle', gatewayConfig({ mode: 'redirect', redisUrl: ctx.redis.url, clusters, health: { intervalMs: 1000 } }), { profile: ctx.opts.profile })
-    const windowS = ctx.opts.quick ? 3 : 10
+    const windowS = ctx.opts.quick ? 3 : 8
     const settleS = ctx.opts.quick ? 1 : 5
     const samples: Array<{ pct: number, foreign: number }> = []
     try {

@@ -2,7 +2,7 @@
 // traffic. One rig for all: two emulated coordinators (bench-a primary, bench-b standby), the two
 // bare node:http baselines and HAProxy in front of them; one gateway per mode, started fresh.
 import type { CannonJob, PagesResult } from '../procs/loadgen.js'
-import { capacity, cannon, checkCannon, connectionsFor, fmt, judge, measured, newReport, type Ctx, type Figure, type Load, type ScenarioReport } from '../lib/harness.js'
+import { capacity, cannon, checkCannon, connectionsFor, fmt, judge, measured, newReport, warmup, type Ctx, type Figure, type Load, type ScenarioReport } from '../lib/harness.js'
 import { startHaproxy, type Haproxy } from '../lib/haproxy.js'
 import { cpuTicks, CLK_TCK, rssSampler } from '../lib/procs.js'
 import { formatProfile, summarizeProfile } from '../lib/profile.js'
@@ -18,7 +18,7 @@ export interface MainRig {
   b: EmulatorInfo
   redirect307: Baseline
   /** reference: the same 307 from a bare fastify route (the framework's floor) */
-  fastify307: Baseline
+  fastify307: Baseline | undefined
   bare: Baseline
   haproxy: Haproxy | undefined
   /** quick mode: the mode gateways, started together up front (each on its own key prefix) */
@@ -36,7 +36,7 @@ export async function startMainRig (ctx: Ctx): Promise<MainRig> {
   if (a === undefined || b === undefined) throw new Error('emulators did not start')
   const [redirect307, fastify307, bare, haproxy] = await Promise.all([
     startBaseline('baseline-redirect', 'redirect', a.url),
-    startBaseline('reference-fastify', 'fastify', a.url),
+    ctx.opts.quick ? Promise.resolve(undefined) : startBaseline('reference-fastify', 'fastify', a.url),
     startBaseline('baseline-proxy', 'proxy', a.url),
     ctx.haproxy.ok ? startHaproxy('haproxy-main', [{ name: 'bench-a', port: a.port }, { name: 'bench-b', port: b.port }]) : Promise.resolve(undefined)
   ])
@@ -98,24 +98,28 @@ export async function redirectScenario (ctx: Ctx, rig: MainRig): Promise<Scenari
       'HAProxy recipe row: the same POSTs through HAProxy, which forwards them to the primary coordinator (HAProxy cannot redirect; a client of the recipe gets the coordinator\'s answer through it).'
     )
     const job = (base: string, expect: number[]): CannonJob => ({ base, method: 'POST', path: '/v1/statement', headers: HEADERS, body: 'SELECT 1', connections: 64, durationS: ctx.durationS, expect })
-    const targets: Array<[string, CannonJob]> = [['gateway', job(gw.url, [307])], ['baseline', job(rig.redirect307.url, [307])], ['fastify', job(rig.fastify307.url, [307])]]
+    // Quick mode leaves the references (no goal) out.
+    const fastify = rig.fastify307
+    const targets: Array<[string, CannonJob]> = [['gateway', job(gw.url, [307])], ['baseline', job(rig.redirect307.url, [307])]]
+    if (fastify !== undefined) targets.push(['fastify', job(fastify.url, [307])])
     if (rig.haproxy !== undefined) targets.push(['haproxy', job(rig.haproxy.url, [200])])
-    for (const [, j] of targets) await cannon(ctx, { ...j, durationS: ctx.warmupS })
+    for (const [, j] of targets) await warmup(ctx, j)
 
-    const runs: Array<{ g: Load, b: Load, f: Load, h: Load | undefined, foreign: number }> = []
+    const runs: Array<{ g: Load, b: Load, f: Load | undefined, h: Load | undefined, foreign: number }> = []
     const issues: string[] = []
     for (let i = 0; i < ctx.runs; i++) {
       const m = await measured(ctx, async () => {
         const g = await cannon(ctx, job(gw.url, [307]), gw.pid)
         const b = await cannon(ctx, job(rig.redirect307.url, [307]), rig.redirect307.pid)
-        const f = await cannon(ctx, job(rig.fastify307.url, [307]), rig.fastify307.pid)
+        const f = fastify !== undefined ? await cannon(ctx, job(fastify.url, [307]), fastify.pid) : undefined
         const h = rig.haproxy !== undefined ? await cannon(ctx, job(rig.haproxy.url, [200]), rig.haproxy.pid) : undefined
         return { g, b, f, h }
       })
       runs.push({ ...m.value, foreign: m.foreign })
-      issues.push(...checkCannon(`run ${i + 1} gateway`, m.value.g), ...checkCannon(`run ${i + 1} baseline`, m.value.b), ...checkCannon(`run ${i + 1} fastify`, m.value.f))
+      issues.push(...checkCannon(`run ${i + 1} gateway`, m.value.g), ...checkCannon(`run ${i + 1} baseline`, m.value.b))
+      if (m.value.f !== undefined) issues.push(...checkCannon(`run ${i + 1} fastify`, m.value.f))
       if (m.value.h !== undefined) issues.push(...checkCannon(`run ${i + 1} haproxy`, m.value.h))
-      ctx.log(`    run ${i + 1}: gateway ${fmt(m.value.g.rps, 0)} req/s p99 ${fmt(m.value.g.lat.p99)} ms; baseline ${fmt(m.value.b.rps, 0)} req/s; bare fastify ${fmt(m.value.f.rps, 0)} req/s; haproxy ${m.value.h === undefined ? '—' : fmt(m.value.h.rps, 0)} req/s; others used ${fmt(m.foreign)} cores`)
+      ctx.log(`    run ${i + 1}: gateway ${fmt(m.value.g.rps, 0)} req/s p99 ${fmt(m.value.g.lat.p99)} ms; baseline ${fmt(m.value.b.rps, 0)} req/s; bare fastify ${fmt(m.value.f?.rps ?? Number.NaN, 0)} req/s; haproxy ${m.value.h === undefined ? '—' : fmt(m.value.h.rps, 0)} req/s; others used ${fmt(m.foreign)} cores`)
     }
     await profiled(ctx, gw, rep, 'gateway, redirect, 64 connections', [/postStatement/, /handOver/, /noteRouted/, /onSendEnd/, /randomBytes/, /LOG /], async () => await cannon(ctx, job(gw.url, [307])))
     rep.runs = runs.length
@@ -142,13 +146,22 @@ export async function redirectScenario (ctx: Ctx, rig: MainRig): Promise<Scenari
         goal: { text: 'report the ratio', met: undefined }
       })
     }
+    if (fastify !== undefined) {
+      rep.figures.push({
+        name: 'reference: a bare fastify route answering the same 307 (the framework\'s floor)',
+        unit: 'req/s',
+        ours: per(runs, (r) => r.f?.rps ?? Number.NaN),
+        baseline: { label: 'bare node:http 307', value: per(runs, (r) => r.b.rps) },
+        compare: { kind: 'ratio', value: per(runs, (r) => (r.f?.rps ?? Number.NaN) / r.b.rps) }
+      }, {
+        name: 'reference: CPU time per redirect of the bare fastify route',
+        unit: 'µs',
+        ours: per(runs, (r) => r.f?.cpuUsPerReq ?? Number.NaN),
+        baseline: { label: 'bare node:http 307', value: per(runs, (r) => r.b.cpuUsPerReq) },
+        compare: { kind: 'ratio', value: per(runs, (r) => (r.f?.cpuUsPerReq ?? Number.NaN) / r.b.cpuUsPerReq) }
+      })
+    }
     rep.figures.push({
-      name: 'reference: a bare fastify route answering the same 307 (the framework\'s floor)',
-      unit: 'req/s',
-      ours: per(runs, (r) => r.f.rps),
-      baseline: { label: 'bare node:http 307', value: per(runs, (r) => r.b.rps) },
-      compare: { kind: 'ratio', value: per(runs, (r) => r.f.rps / r.b.rps) }
-    }, {
       name: 'CPU time per redirect (process under test, /proc)',
       unit: 'µs',
       ours: per(runs, (r) => r.g.cpuUsPerReq),
@@ -158,7 +171,7 @@ export async function redirectScenario (ctx: Ctx, rig: MainRig): Promise<Scenari
     rep.details.push(
       '| run | others (cores) | gateway req/s | p50 / p99 ms | CPU µs/req | baseline req/s | p50 / p99 ms | CPU µs/req | bare fastify req/s | CPU µs/req | HAProxy req/s | p50 / p99 ms | CPU µs/req | load generator CPU (gateway / baseline run) |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-      ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${fmt(r.g.rps, 0)} | ${lat(r.g)} | ${fmt(r.g.cpuUsPerReq, 0)} | ${fmt(r.b.rps, 0)} | ${lat(r.b)} | ${fmt(r.b.cpuUsPerReq, 0)} | ${fmt(r.f.rps, 0)} | ${fmt(r.f.cpuUsPerReq, 0)} | ${r.h === undefined ? '—' : fmt(r.h.rps, 0)} | ${r.h === undefined ? '—' : lat(r.h)} | ${fmt(r.h?.cpuUsPerReq ?? Number.NaN, 0)} | ${fmt(100 * r.g.cpuSeconds / r.g.seconds, 0)} % / ${fmt(100 * r.b.cpuSeconds / r.b.seconds, 0)} % |`)
+      ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${fmt(r.g.rps, 0)} | ${lat(r.g)} | ${fmt(r.g.cpuUsPerReq, 0)} | ${fmt(r.b.rps, 0)} | ${lat(r.b)} | ${fmt(r.b.cpuUsPerReq, 0)} | ${fmt(r.f?.rps ?? Number.NaN, 0)} | ${fmt(r.f?.cpuUsPerReq ?? Number.NaN, 0)} | ${r.h === undefined ? '—' : fmt(r.h.rps, 0)} | ${r.h === undefined ? '—' : lat(r.h)} | ${fmt(r.h?.cpuUsPerReq ?? Number.NaN, 0)} | ${fmt(100 * r.g.cpuSeconds / r.g.seconds, 0)} % / ${fmt(100 * r.b.cpuSeconds / r.b.seconds, 0)} % |`)
     )
     if (issues.length > 0) rep.details.push('', ...issues.map((s) => `- ${s}`))
     return rep
@@ -174,28 +187,33 @@ export async function handoffScenario (ctx: Ctx, rig: MainRig): Promise<Scenario
   const gw = await modeGateway(ctx, rig, 'handoff')
   try {
     const job = (base: string): Omit<CannonJob, 'connections' | 'durationS' | 'rate'> => ({ base, method: 'POST', path: '/v1/statement', headers: HEADERS, body: 'SELECT 1', expect: [200] })
-    const cap = await capacity(ctx, job(gw.url))
+    const { rps: cap, cpuUsPerReq: capCpu } = await capacity(ctx, job(gw.url), gw.pid)
     const rate = Math.max(50, Math.round(cap / 3 / 10) * 10)
     const conns = connectionsFor(rate)
     rep.setup.push(
       'Gateway `routing.mode: handoff` with the Redis store (the query id is recorded in Redis before the answer goes back), one cluster as above.',
       'Baseline: the same POST sent straight to the emulated primary.',
-      `Capacity of the gateway for this request (closed loop, 32 connections): ${fmt(cap, 0)} req/s; fixed rate ${rate} req/s (~⅓) over ${conns} connections, ${ctx.durationS} s per run, interleaved.`
+      'Reference (no goal): the same POST through the bare pass-through proxy (`bench/procs/baseline-proxy.ts`) — what one more HTTP hop through any Node process costs on this machine.',
+      `Capacity of the gateway for this request (closed loop, 32 connections): ${fmt(cap, 0)} req/s at ${fmt(capCpu, 0)} µs of gateway CPU each; fixed rate ${rate} req/s (~⅓) over ${conns} connections, ${ctx.durationS} s per run, interleaved.`
     )
     const paced = (base: string, durationS = ctx.durationS): CannonJob => ({ ...job(base), connections: conns, durationS, rate })
-    await cannon(ctx, paced(gw.url, ctx.warmupS))
-    await cannon(ctx, paced(rig.a.url, ctx.warmupS))
-    const runs: Array<{ g: Load, d: Load, foreign: number }> = []
+    const refs = !ctx.opts.quick
+    await warmup(ctx, paced(gw.url))
+    await warmup(ctx, paced(rig.a.url))
+    if (refs) await warmup(ctx, paced(rig.bare.url))
+    const runs: Array<{ g: Load, d: Load, p: Load | undefined, foreign: number }> = []
     const issues: string[] = []
     for (let i = 0; i < ctx.runs; i++) {
       const m = await measured(ctx, async () => {
         const g = await cannon(ctx, paced(gw.url), gw.pid)
         const d = await cannon(ctx, paced(rig.a.url))
-        return { g, d }
+        const p = refs ? await cannon(ctx, paced(rig.bare.url), rig.bare.pid) : undefined
+        return { g, d, p }
       })
       runs.push({ ...m.value, foreign: m.foreign })
       issues.push(...checkCannon(`run ${i + 1} gateway`, m.value.g), ...checkCannon(`run ${i + 1} direct`, m.value.d))
-      ctx.log(`    run ${i + 1}: gateway p50 ${fmt(m.value.g.lat.p50, 3)} p99 ${fmt(m.value.g.lat.p99, 3)} ms; direct p50 ${fmt(m.value.d.lat.p50, 3)} p99 ${fmt(m.value.d.lat.p99, 3)} ms; others used ${fmt(m.foreign)} cores`)
+      if (m.value.p !== undefined) issues.push(...checkCannon(`run ${i + 1} bare proxy`, m.value.p))
+      ctx.log(`    run ${i + 1}: gateway p50 ${fmt(m.value.g.lat.p50, 3)} p99 ${fmt(m.value.g.lat.p99, 3)} ms; direct p50 ${fmt(m.value.d.lat.p50, 3)} p99 ${fmt(m.value.d.lat.p99, 3)} ms; bare proxy p50 ${fmt(m.value.p?.lat.p50 ?? Number.NaN, 3)} ms; others used ${fmt(m.foreign)} cores`)
     }
     // The profile is taken at capacity (closed loop), where the CPU cost per request shows best.
     await profiled(ctx, gw, rep, 'gateway, handoff, at capacity (closed loop, 32 connections)', [/postStatement/, /sendFirstPost/, /putQuery/, /request .*undici/], async () => await cannon(ctx, { ...paced(gw.url), rate: undefined, connections: 32 }))
@@ -216,12 +234,23 @@ export async function handoffScenario (ctx: Ctx, rig: MainRig): Promise<Scenario
     }, {
       name: 'CPU time per handed-off first POST (gateway process, /proc)',
       unit: 'µs',
-      ours: per(runs, (r) => r.g.cpuUsPerReq)
+      ours: per(runs, (r) => r.g.cpuUsPerReq),
+      baseline: refs ? { label: 'bare pass-through proxy', value: per(runs, (r) => r.p?.cpuUsPerReq ?? Number.NaN) } : undefined,
+      compare: refs ? { kind: 'ratio', value: per(runs, (r) => r.g.cpuUsPerReq / (r.p?.cpuUsPerReq ?? Number.NaN)) } : undefined
     })
+    if (refs) {
+      rep.figures.push({
+        name: `reference: the same POST through the bare pass-through proxy, p50 at ${rate} req/s`,
+        unit: 'ms',
+        ours: per(runs, (r) => r.p?.lat.p50 ?? Number.NaN),
+        baseline: { label: 'same POST to the emulator', value: per(runs, (r) => r.d.lat.p50) },
+        compare: { kind: 'added', value: per(runs, (r) => (r.p?.lat.p50 ?? Number.NaN) - r.d.lat.p50) }
+      })
+    }
     rep.details.push(
-      '| run | others (cores) | gateway p50 / p99 ms | gateway CPU µs/req | direct p50 / p99 ms | sent late (gateway / direct) |',
-      '|---|---|---|---|---|---|',
-      ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${lat(r.g)} | ${fmt(r.g.cpuUsPerReq, 0)} | ${lat(r.d)} | ${r.g.late} / ${r.d.late} |`)
+      '| run | others (cores) | gateway p50 / p99 ms | gateway CPU µs/req | direct p50 / p99 ms | bare proxy p50 / p99 ms | bare proxy CPU µs/req | sent late (gateway / direct / bare proxy) |',
+      '|---|---|---|---|---|---|---|---|',
+      ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${lat(r.g)} | ${fmt(r.g.cpuUsPerReq, 0)} | ${lat(r.d)} | ${r.p === undefined ? '—' : lat(r.p)} | ${fmt(r.p?.cpuUsPerReq ?? Number.NaN, 0)} | ${r.g.late} / ${r.d.late} / ${r.p?.late ?? '—'} |`)
     )
     if (issues.length > 0) rep.details.push('', ...issues.map((s) => `- ${s}`))
     return rep
@@ -233,7 +262,7 @@ export async function handoffScenario (ctx: Ctx, rig: MainRig): Promise<Scenario
 // ---- proxy: polling and one large result -------------------------------------------------------
 
 interface PollRun { g: Load, b: Load, h: Load | undefined, foreign: number }
-interface PagesRun { g: PagesResult, b: PagesResult, h: PagesResult | undefined, rssStart: number, rssPeak: number, gwCpu: number, foreign: number }
+interface PagesRun { g: PagesResult, b: PagesResult, h: PagesResult | undefined, rssStart: number, rssPeak: number, gwCpu: number, bareCpu: number, foreign: number }
 
 async function startPolling (ctx: Ctx, gw: GatewayProc): Promise<string> {
   const q = await ctx.loadgen.call<{ path: string }>('poll', { base: gw.url, sql: 'SELECT 1 /* rows=10000000 pages=1000000 */', headers: HEADERS }, 30_000)
@@ -275,16 +304,16 @@ export async function proxyScenarios (ctx: Ctx, rig: MainRig): Promise<ScenarioR
 async function pollingScenario (ctx: Ctx, rig: MainRig, gw: GatewayProc, rep: ScenarioReport): Promise<void> {
   let path = await startPolling(ctx, gw)
   const job = (base: string, p: string): Omit<CannonJob, 'connections' | 'durationS' | 'rate'> => ({ base, method: 'GET', path: p, headers: { 'x-trino-user': 'bench' }, expect: [200] })
-  const cap = await capacity(ctx, job(gw.url, path))
+  const { rps: cap, cpuUsPerReq: capCpu } = await capacity(ctx, job(gw.url, path), gw.pid)
   const rate = Math.max(50, Math.round(cap / 3 / 10) * 10)
   const conns = connectionsFor(rate)
   rep.setup.push(
     'Gateway `routing.mode: proxy` with the Redis store; a query with 1,000,000 pages of 10 rows is started through it and its current executing URI (`/v1/statement/executing/{id}/{slug}/{token}`) is polled again and again (Trino serves the current token again; each answer is a full page document whose URIs the gateway rewrites).',
     'Baseline: `bench/procs/baseline-proxy.ts`, a bare `node:http` pass-through proxy (keep-alive agent, streams both ways, no rewriting), own process on the same core, in front of the same emulator.',
-    `Capacity of the gateway for this poll (closed loop, 32 connections): ${fmt(cap, 0)} req/s; fixed rate ${rate} req/s (~⅓) over ${conns} connections, ${ctx.durationS} s per run, interleaved gateway → baseline → HAProxy (which forwards as it is, without rewriting).`
+    `Capacity of the gateway for this poll (closed loop, 32 connections): ${fmt(cap, 0)} req/s at ${fmt(capCpu, 0)} µs of gateway CPU each; fixed rate ${rate} req/s (~⅓) over ${conns} connections, ${ctx.durationS} s per run, interleaved gateway → baseline → HAProxy (which forwards as it is, without rewriting).`
   )
   const paced = (base: string, p: string, durationS = ctx.durationS): CannonJob => ({ ...job(base, p), connections: conns, durationS, rate })
-  for (const base of [gw.url, rig.bare.url, rig.haproxy?.url]) if (base !== undefined) await cannon(ctx, paced(base, path, ctx.warmupS))
+  for (const base of [gw.url, rig.bare.url, rig.haproxy?.url]) if (base !== undefined) await warmup(ctx, paced(base, path))
   const runs: PollRun[] = []
   const issues: string[] = []
   for (let i = 0; i < ctx.runs; i++) {
@@ -374,10 +403,12 @@ async function largeResultScenario (ctx: Ctx, rig: MainRig, gw: GatewayProc, rep
       const g = await read(gw.url)
       const r = rss.stop()
       const gwCpu = ((cpuTicks(gw.pid) ?? 0) - ticks0) / CLK_TCK
+      const bare0 = cpuTicks(rig.bare.pid) ?? 0
       const b = await read(rig.bare.url)
+      const bareCpu = ((cpuTicks(rig.bare.pid) ?? 0) - bare0) / CLK_TCK
       // Quick mode leaves HAProxy out of this one: 500 MB more to move.
       const h = rig.haproxy !== undefined && !ctx.opts.quick ? await read(rig.haproxy.url) : undefined
-      return { g, b, h, rssStart: r.start, rssPeak: r.peak, gwCpu }
+      return { g, b, h, rssStart: r.start, rssPeak: r.peak, gwCpu, bareCpu }
     })
     runs.push({ ...m.value, foreign: m.foreign })
     const v = m.value
@@ -413,10 +444,17 @@ async function largeResultScenario (ctx: Ctx, rig: MainRig, gw: GatewayProc, rep
       goal: { text: 'report the ratio', met: undefined }
     })
   }
+  figs.push({
+    name: 'large result: CPU per MB moved (process under test, /proc)',
+    unit: 'ms/MB',
+    ours: per(runs, (r) => 1000 * r.gwCpu / (r.g.bytes / 1e6)),
+    baseline: { label: 'bare pass-through proxy', value: per(runs, (r) => 1000 * r.bareCpu / (r.b.bytes / 1e6)) },
+    compare: { kind: 'ratio', value: per(runs, (r) => (r.gwCpu / r.g.bytes) / (r.bareCpu / r.b.bytes)) }
+  })
   rep.figures.push(...figs)
   rep.details.push(
-    '| run | others (cores) | gateway MB/s | gateway CPU (of one core) | RSS start → peak MiB | bare proxy MB/s | HAProxy MB/s |',
-    '|---|---|---|---|---|---|---|',
-    ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${fmt(mbps(r.g), 0)} | ${fmt(100 * r.gwCpu / r.g.seconds, 0)} % | ${fmt(r.rssStart / 1048576, 0)} → ${fmt(r.rssPeak / 1048576, 0)} | ${fmt(mbps(r.b), 0)} | ${fmt(mbps(r.h), 0)} |`)
+    '| run | others (cores) | gateway MB/s | gateway CPU (of one core) | gateway CPU ms/MB | RSS start → peak MiB | bare proxy MB/s | bare proxy CPU | bare proxy CPU ms/MB | HAProxy MB/s |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...runs.map((r, i) => `| ${i + 1} | ${fmt(r.foreign)} | ${fmt(mbps(r.g), 0)} | ${fmt(100 * r.gwCpu / r.g.seconds, 0)} % | ${fmt(1000 * r.gwCpu / (r.g.bytes / 1e6))} | ${fmt(r.rssStart / 1048576, 0)} → ${fmt(r.rssPeak / 1048576, 0)} | ${fmt(mbps(r.b), 0)} | ${fmt(100 * r.bareCpu / r.b.seconds, 0)} % | ${fmt(1000 * r.bareCpu / (r.b.bytes / 1e6))} | ${fmt(mbps(r.h), 0)} |`)
   )
 }

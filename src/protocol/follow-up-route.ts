@@ -8,6 +8,8 @@ import { forward } from '../proxy/forwarder.js'
 import { createUriRewriter } from '../proxy/uri-rewriter.js'
 import { watchTransactionHeaders } from './transaction-watch.js'
 
+const STATEMENT_URI: ReadonlySet<string> = new Set(['queued', 'executing', 'legacy', 'partial-cancel'])
+
 function notFound (reply: FastifyReply, kind: string): FastifyReply {
   // Trino's answers for an id nobody knows: 410 on /v1/query/{id}, 404 "Query not found" on statement URIs.
   if (kind === 'query' || kind === 'ui-api') return reply.code(410).send()
@@ -32,14 +34,18 @@ export async function followUp (ctx: GatewayContext, req: FastifyRequest, reply:
   const s = rt?.statuses.get(route.coordinator)
   if (rt === undefined || s === undefined) return lost(ctx, req, reply, qp.queryId, qp.kind, `cluster ${route.cluster} or coordinator ${route.coordinator} is no longer configured`)
 
-  const proxied = route.mode === 'proxy' || hasCredentials(req.headers)
+  // A statement URI reaches the gateway only in proxy mode (after a redirect or a handoff the
+  // client polls the coordinator itself), so it is proxied even when this replica does not know
+  // the query's mode (found by asking the coordinators: Redis was away or came back empty).
+  const mode = route.mode === 'proxy' || STATEMENT_URI.has(qp.kind) ? 'proxy' : route.mode
+  const proxied = mode === 'proxy' || hasCredentials(req.headers)
   if (!proxied) {
     ctx.metrics.redirects.inc({ kind: 'follow-up' })
     return reply.code(307).header('location', `${s.externalUrl}${req.url}`).header('cache-control', 'no-store').send()
   }
-  const from = route.mode === 'proxy' ? rt.rewriteFrom : undefined
-  const to = route.mode === 'proxy' ? publicBase(ctx, req) : ''
-  const outcome = await forward(req, reply, { pool: ctx.pools.get(s.url, 'forward'), host: route.mode === 'proxy' ? s.host : s.externalHost, forwardedHeaders: rt.config.forwardedHeaders }, {
+  const from = mode === 'proxy' ? rt.rewriteFrom : undefined
+  const to = mode === 'proxy' ? publicBase(ctx, req) : ''
+  const outcome = await forward(req, reply, { pool: ctx.pools.get(s.url, 'forward'), host: mode === 'proxy' ? s.host : s.externalHost, forwardedHeaders: rt.config.forwardedHeaders }, {
     method: req.method,
     path: req.url,
     body: Buffer.isBuffer(req.body) ? req.body : undefined,
@@ -47,7 +53,7 @@ export async function followUp (ctx: GatewayContext, req: FastifyRequest, reply:
     onHeaders: async (_status, headers) => { await watchTransactionHeaders(ctx, route, headers) }
   })
   if (outcome.ok) {
-    ctx.metrics.forwards.inc({ kind: 'follow-up', mode: route.mode })
+    ctx.metrics.forwards.inc({ kind: 'follow-up', mode })
     return reply
   }
   ctx.metrics.upstreamErrors.inc({ cluster: route.cluster, coordinator: s.name, kind: outcome.kind })
