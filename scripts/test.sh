@@ -1,7 +1,7 @@
 #!/bin/sh
 # Lists the test files with find (sh has no recursive **) and refuses to pass when there are none.
 set -eu
-files=$(find test -name '*.test.ts' -type f | sort)
+files=$(find test chaos -name '*.test.ts' -type f | sort)
 if [ -z "$files" ]; then
   echo "no test files found under test/" >&2
   exit 1

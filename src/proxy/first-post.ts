@@ -18,13 +18,18 @@ export interface FirstPost {
   transactionId: string | undefined
   /** the cluster's coordinator origins (ClusterRuntime.rewriteFrom) */
   rewriteFrom: readonly string[]
+  /**
+   * Whether the coordinator is still the cluster's primary. A primary that stalled while holding
+   * the POST may answer after its standby took over: that answer must not reach the client.
+   */
+  stillPrimary: () => boolean
   /** runs once the coordinator accepted the query, before the client hears of it */
   beforeReply: (queryId: string | undefined) => void
 }
 
 export type FirstPostOutcome =
   | { ok: true }
-  | { ok: false, kind: 'connect' | 'timeout' | 'reset' | 'status', error: string }
+  | { ok: false, kind: 'connect' | 'timeout' | 'reset' | 'status' | 'superseded', error: string }
 
 // A first POST's answer is one small QUEUED document: reading it whole lets the gateway record
 // the query id before the client can send anything else (a cancel to another replica finds it).
@@ -59,11 +64,18 @@ export async function sendFirstPost (ctx: GatewayContext, req: FastifyRequest, r
   if (RETRYABLE_STATUS.has(res.statusCode)) return { ok: false, kind: 'status', error: `coordinator answered ${res.statusCode}` }
 
   let queryId: string | undefined
+  let nextUri: string | undefined
   if (res.statusCode === 200) {
     try {
-      const id = (JSON.parse(buf.toString('utf8')) as { id?: unknown }).id
-      if (typeof id === 'string') queryId = id
+      const doc = JSON.parse(buf.toString('utf8')) as { id?: unknown, nextUri?: unknown }
+      if (typeof doc.id === 'string') queryId = doc.id
+      if (typeof doc.nextUri === 'string') nextUri = doc.nextUri
     } catch {}
+  }
+  if (queryId !== undefined && p.transactionId === undefined && !p.stillPrimary()) {
+    // Registered but never polled, so never run: drop it there and place the query anew.
+    withdraw(ctx, p.coordinator, nextUri)
+    return { ok: false, kind: 'superseded', error: `${p.coordinator.name} answered after it stopped being primary` }
   }
   if (queryId !== undefined) {
     ctx.locator.learn(queryId, p.coordinator.name)
@@ -85,6 +97,20 @@ export async function sendFirstPost (ctx: GatewayContext, req: FastifyRequest, r
   if (p.mode === 'proxy') buf = rewriteDocument(buf, { from: p.rewriteFrom, to: publicBase(ctx, req) })
   reply.code(res.statusCode).headers(out).send(buf)
   return { ok: true }
+}
+
+/** Cancels a registered query on a coordinator, in the background (DELETE of its queued URI). */
+function withdraw (ctx: GatewayContext, coordinator: CoordinatorStatus, nextUri: string | undefined): void {
+  if (nextUri === undefined) return
+  let path: string
+  try {
+    const u = new URL(nextUri)
+    path = u.pathname + u.search
+  } catch {
+    return
+  }
+  ctx.pools.get(coordinator.url, 'forward').request({ path, method: 'DELETE', headers: { host: coordinator.host }, signal: AbortSignal.timeout(ctx.config.upstream.timeouts.headersMs) })
+    .then(async (r) => { await r.body.dump() }, () => {})
 }
 
 async function readBounded (body: Dispatcher.ResponseData['body'], max: number): Promise<Buffer> {

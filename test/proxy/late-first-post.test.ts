@@ -1,20 +1,17 @@
-// Reproduction of a product bug the chaos run found (not part of `npm test`; run with
-// `node --import tsx --test chaos/repro/late-first-post.test.ts`). It FAILS until the bug is fixed.
+// Regression test for a bug the chaos run found.
 //
 // A primary that hangs (SIGSTOP, a long GC pause; here: the emulator's `slow` fault) while it
 // holds a handoff/proxy first POST is replaced by its standby. When it wakes up it answers the
 // POST, and the gateway hands that query to the client: a coordinator that was agreed down takes
 // a new query after the new primary took over, i.e. two coordinators of one cluster take new
-// queries. The gateway could refuse the late answer (DELETE the queued query: Trino dispatches
-// only on the first GET of the queued URI) and place the query on the current primary.
+// queries. The gateway refuses the late answer (DELETEs the queued query: Trino dispatches only
+// on the first GET of the queued URI) and places the query on the current primary.
 //
-// The "query routed" log line of such a query also carries the *new* epoch with the *old*
-// coordinator (statement-route.ts reads `h.rt.epoch` when the answer arrives, not when the
-// primary was chosen).
+// The "query routed" log line carries the epoch at which the primary was chosen.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'undici'
-import { startGateway, until, allEligible, primaryOf } from '../../test/helpers/gateway-fixture.js'
+import { startGateway, until, allEligible, primaryOf } from '../helpers/gateway-fixture.js'
 
 for (const mode of ['handoff', 'proxy'] as const) {
   test(`${mode}: a first POST answered late by a replaced primary is not handed to the client`, async () => {

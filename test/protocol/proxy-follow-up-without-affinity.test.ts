@@ -1,5 +1,4 @@
-// Reproduction of a product bug the chaos run found (not part of `npm test`; run with
-// `node --import tsx --test chaos/repro/proxy-follow-up-without-affinity.test.ts`).
+// Regression test for a bug the chaos run found.
 //
 // A proxy-mode query's follow-up (its nextUri points at the gateway) reaches a replica that does
 // not know the query — Redis was down or came back empty, and the load balancer picked the other
@@ -16,7 +15,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'undici'
-import { startClusters, gatewayFor, until, allEligible } from '../../test/helpers/gateway-fixture.js'
+import { startClusters, gatewayFor, until, allEligible } from '../helpers/gateway-fixture.js'
 
 test('proxy mode: a follow-up reaching a replica without the query\'s affinity is proxied, not redirected', async () => {
   const { emulators, clusters } = await startClusters([{ name: 'blue' }])
