@@ -121,6 +121,7 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
 
   monitor.on('observation', (cluster, coordinator, o) => registry.observe(cluster, coordinator, o))
   monitor.on('load', (cluster, coordinator, load, error) => registry.observeLoad(cluster, coordinator, load, error))
+  registry.on('primary', (c) => { if (c.from !== undefined) monitor.hurry(c.cluster, c.to) })
   ctx.refreshMetrics = wireMetrics(ctx)
 
   app.decorate('gateway', ctx)

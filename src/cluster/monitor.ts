@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import type { ClusterConfig, Config } from '../config/index.js'
+import type { Pool } from 'undici'
 import type { UpstreamPools } from './upstream-pools.js'
 import { checkHealth, pollLoad, describeError, type UiSession } from './probes.js'
 import type { Observation, LoadSnapshot } from './coordinator-status.js'
@@ -13,6 +14,15 @@ interface Target {
   timer: NodeJS.Timeout | undefined
   inFlight: AbortController | undefined
   stopped: boolean
+  /** consecutive failed checks */
+  failStreak: number
+  /** poll at the fast interval until then (a newly elected primary waiting for its workers) */
+  hurryUntil: number
+  startedAt: number
+  /** a connection dropped while a round was in flight: the next round comes at the fast interval */
+  recheck: boolean
+  /** the pool whose dropped connections this target listens to */
+  pool: Pool | undefined
 }
 
 export interface MonitorEvents {
@@ -53,7 +63,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     }
     for (const [key, w] of wanted) {
       if (this.targets.has(key)) continue
-      const t: Target = { ...w, session: { cookie: undefined }, timer: undefined, inFlight: undefined, stopped: false }
+      const t: Target = { ...w, session: { cookie: undefined }, timer: undefined, inFlight: undefined, stopped: false, failStreak: 0, hurryUntil: 0, startedAt: 0, recheck: false, pool: undefined }
       this.targets.set(key, t)
       if (!this.closed) this.schedule(t, 0)
     }
@@ -66,6 +76,36 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     this.schedule(t, 0)
   }
 
+  /**
+   * A coordinator just became primary: poll it at the fast interval until it has `minWorkers`
+   * workers (they arrive with their next announcement through the discovery proxy), so its first
+   * query does not wait for a whole interval after they are there. Bounded in time.
+   */
+  hurry (cluster: string, coordinator: string, forMs = 30_000): void {
+    const t = this.targets.get(`${cluster}/${coordinator}`)
+    if (t === undefined || t.stopped) return
+    t.hurryUntil = Date.now() + forMs
+    if (t.inFlight === undefined) this.schedule(t, 0)
+  }
+
+  private fastMs (): number {
+    return Math.min(this.health.intervalMs, this.health.fastIntervalMs)
+  }
+
+  /**
+   * A keep-alive connection to the coordinator closed. A killed process or host closes them all at
+   * once, long before the next check is due: check at the fast interval rather than at the next
+   * one (servers also close idle connections in normal operation, which costs one extra check).
+   */
+  private onDisconnect (t: Target): void {
+    if (t.stopped || this.closed) return
+    if (t.inFlight !== undefined) {
+      t.recheck = true
+      return
+    }
+    this.schedule(t, Math.max(0, this.fastMs() - (Date.now() - t.startedAt)))
+  }
+
   private schedule (t: Target, delay: number): void {
     if (t.timer !== undefined) clearTimeout(t.timer)
     t.timer = setTimeout(() => { this.round(t).catch((err) => this.logger.error({ err }, 'monitor round failed')) }, delay)
@@ -76,25 +116,38 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     t.timer = undefined
     if (t.stopped) return
     const started = Date.now()
+    t.startedAt = started
     const ac = new AbortController()
     t.inFlight = ac
     const timeout = setTimeout(() => ac.abort(), this.health.timeoutMs)
     timeout.unref()
     try {
       const pool = this.pools.get(t.url, 'monitor')
+      if (pool !== t.pool) {
+        t.pool = pool
+        pool.on('disconnect', () => { this.onDisconnect(t) })
+      }
       const [obs] = await Promise.all([
         checkHealth(pool, ac.signal),
         // Standbys are polled too, so a standby's workers are known before it is promoted.
         pollLoad(pool, t.cluster, t.session, ac.signal, Date.now).then(
-          (load) => { if (!t.stopped) this.emit('load', t.cluster.name, t.name, load, undefined) },
+          (load) => {
+            if (load.activeWorkers >= t.cluster.minWorkers) t.hurryUntil = 0
+            if (!t.stopped) this.emit('load', t.cluster.name, t.name, load, undefined)
+          },
           (err: unknown) => { if (!t.stopped) this.emit('load', t.cluster.name, t.name, undefined, describeError(err)) }
         )
       ])
+      t.failStreak = obs.kind === 'failed' ? t.failStreak + 1 : 0
       if (!t.stopped) this.emit('observation', t.cluster.name, t.name, obs)
     } finally {
       clearTimeout(timeout)
       t.inFlight = undefined
-      if (!t.stopped) this.schedule(t, Math.max(0, this.health.intervalMs - (Date.now() - started)))
+      // A failed check is confirmed (or cleared) at the fast interval, as HAProxy's fastinter:
+      // `fall` failures then take about fall × fastIntervalMs instead of fall × intervalMs.
+      const fast = (t.failStreak > 0 && t.failStreak < this.health.fall) || t.recheck || Date.now() < t.hurryUntil
+      t.recheck = false
+      if (!t.stopped) this.schedule(t, Math.max(0, (fast ? this.fastMs() : this.health.intervalMs) - (Date.now() - started)))
     }
   }
 

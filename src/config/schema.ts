@@ -103,6 +103,8 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   health: Type.Object({
     intervalMs: Type.Integer({ minimum: 50, default: 1000 }),
+    // after a failed check, and for a new primary waiting for its workers (HAProxy's fastinter)
+    fastIntervalMs: Type.Integer({ minimum: 20, default: 200 }),
     timeoutMs: Type.Integer({ minimum: 10, default: 800 }),
     rise: Type.Integer({ minimum: 1, default: 2 }),
     fall: Type.Integer({ minimum: 1, default: 2 })

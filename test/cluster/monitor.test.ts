@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startGateway, until, allEligible, type Fixture } from '../helpers/gateway-fixture.js'
+import { startWorkerAnnouncer, type EmulatorHandle, type WorkerAnnouncer } from '../../src/emulator/index.js'
 
 describe('monitoring', () => {
   let fx: Fixture
@@ -45,5 +46,40 @@ describe('monitoring', () => {
     fx.emulators['green-b']?.setStarting(true)
     await until(fx.app, (r) => r.get('green')?.statuses.get('green-b')?.health === 'starting', 'starting reported')
     fx.emulators['green-b']?.setStarting(false)
+  })
+})
+
+describe('detection between two checks', () => {
+  let fx: Fixture
+  const announcers: WorkerAnnouncer[] = []
+  const announce = async (emu: EmulatorHandle | undefined, nodeId: string): Promise<void> => {
+    const a = startWorkerAnnouncer({ discoveryUri: emu!.url, nodeId, environment: 'test', style: 'announce', intervalMs: 60_000 })
+    announcers.push(a)
+    assert.equal(await a.announceNow(), 204)
+  }
+  before(async () => {
+    // An interval far longer than the test may wait: only dropped connections, the fast
+    // confirmation of a failed check and the close watch of a new primary can act in time.
+    fx = await startGateway([{ name: 'blue', emulator: { workers: 0 } }], { health: { intervalMs: 60_000, fastIntervalMs: 50, timeoutMs: 500, rise: 2, fall: 2 } })
+    await announce(fx.emulators['blue-a'], 'worker-1')
+    fx.app.gateway.monitor.checkNow('blue', 'blue-a')
+    await until(fx.app, allEligible, 'blue eligible')
+  })
+  after(async () => {
+    await Promise.all(announcers.map(async (a) => { await a.stop() }))
+    await fx.close()
+  })
+
+  test('a killed primary is replaced without waiting for the next interval', async () => {
+    await fx.emulators['blue-a']?.faults.kill()
+    await until(fx.app, (r) => r.get('blue')?.primary === 'blue-b', 'blue-b primary', 20_000)
+    assert.equal(fx.app.gateway.registry.get('blue')?.statuses.get('blue-a')?.health, 'down')
+  })
+
+  test('the new primary takes queries once its first worker is there, long before the next interval', async () => {
+    const r = fx.app.gateway.registry
+    assert.equal(r.eligibility(r.get('blue')!).ok, false, 'no workers yet')
+    await announce(fx.emulators['blue-b'], 'worker-1')
+    await until(fx.app, (reg) => reg.eligibility(reg.get('blue')!).ok, 'blue-b eligible', 20_000)
   })
 })
