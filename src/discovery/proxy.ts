@@ -11,12 +11,19 @@
 // own schedule). The upstream is read per request, so the first announcement after an election
 // goes to the new primary. Hop-by-hop headers are dropped and Host names the coordinator, as any
 // HTTP proxy does; nothing is added (no X-Forwarded-*: Trino rejects them by default).
+//
+// The latest announcement of each worker is kept (announcement-memory.ts) and sent again to a new
+// primary the moment it is elected, so it has its workers within a round trip instead of at each
+// worker's next announcement.
 import { readFileSync } from 'node:fs'
+import { Readable } from 'node:stream'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import replyFrom from '@fastify/reply-from'
-import { Agent } from 'undici'
+import { Agent, request } from 'undici'
 import type { Logger } from 'pino'
 import type { ClusterConfig, Config } from '../config/index.js'
+import { upstreamRequestHeaders } from '../proxy/hop-headers.js'
+import { AnnouncementMemory } from './announcement-memory.js'
 
 export interface DiscoveryTarget {
   /** coordinator name */
@@ -36,6 +43,8 @@ export interface DiscoveryProxyDeps {
   primaryOf: (cluster: string) => DiscoveryTarget | undefined
   /** called once per request with its outcome (metrics; failed forwards mark the coordinator suspect) */
   onResult?: (cluster: string, result: DiscoveryResult, coordinator: string | undefined, error: string | undefined) => void
+  /** after announcements were sent again to a new primary */
+  onReplay?: (cluster: string, coordinator: string, sent: number, failed: number) => void
 }
 
 interface Listener {
@@ -52,6 +61,10 @@ export class DiscoveryProxies {
   private readonly listeners = new Map<string, Listener>()
   private chain: Promise<void> = Promise.resolve()
   private closed = false
+  private readonly memory = new AnnouncementMemory()
+  /** request bytes of each discovery request, kept for the announcement memory */
+  private readonly bodies = new WeakMap<FastifyRequest, Buffer>()
+  private replayAgent: Agent | undefined
 
   constructor (private readonly deps: DiscoveryProxyDeps) {}
 
@@ -77,6 +90,7 @@ export class DiscoveryProxies {
       const all = [...this.listeners.values()]
       this.listeners.clear()
       await Promise.all(all.map(async (l) => { await l.app.close() }))
+      await this.replayAgent?.destroy().catch(() => {})
     })
     this.chain = run.catch(() => {})
     await run
@@ -91,6 +105,7 @@ export class DiscoveryProxies {
       // Port 0 means "any free port": an open listener already satisfies it.
       if (port === undefined || l.host !== host || (port !== 0 && port !== l.port)) {
         this.listeners.delete(name)
+        this.memory.dropCluster(name)
         await l.app.close()
         this.deps.logger.info({ cluster: name, port: l.port }, 'discovery proxy closed')
       } else {
@@ -125,15 +140,13 @@ export class DiscoveryProxies {
       bodyLimit: MAX_BODY_BYTES,
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 }
     } as unknown as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance
-    // Bodies pass through as the raw stream: never parsed, never re-encoded.
+    // Bodies pass through as the bytes that came: never parsed, never re-encoded. They are small
+    // (bodyLimit above) and read whole, so an announcement can be kept and sent again.
     app.removeAllContentTypeParsers()
-    app.addContentTypeParser('*', (req, payload, done) => {
-      const length = Number(req.headers['content-length'] ?? 0)
-      if (length > MAX_BODY_BYTES) {
-        done(Object.assign(new Error('discovery request body too large'), { statusCode: 413 }), undefined)
-        return
-      }
-      done(null, payload)
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+      const bytes = body as Buffer
+      this.bodies.set(req, bytes)
+      done(null, Readable.from([bytes], { objectMode: false }))
     })
     await app.register(replyFrom, { undici: this.agent(), disableRequestLogging: true })
 
@@ -153,6 +166,7 @@ export class DiscoveryProxies {
         retryDelay: () => null,
         onResponse: (_request, r, res) => {
           onResult?.(cluster, 'forwarded', target.name, undefined)
+          if (res.statusCode >= 200 && res.statusCode < 300) this.note(cluster, req)
           r.send(res.stream)
         },
         onError: (r, { error }) => {
@@ -173,6 +187,47 @@ export class DiscoveryProxies {
     app.setNotFoundHandler(async (req, reply) => await reply.code(404).header('content-type', 'text/plain; charset=utf-8')
       .send(`Not a discovery path: ${req.method} ${req.url.split('?')[0] ?? ''}`))
     return app
+  }
+
+  /**
+   * Sends the cluster's fresh announcements to its current primary: called when the primary
+   * changes. Each goes as the worker sent it (headers, internal authentication included, and body).
+   */
+  async replay (cluster: string): Promise<void> {
+    const target = this.deps.primaryOf(cluster)
+    const list = this.memory.fresh(cluster)
+    if (target === undefined || list.length === 0 || this.closed) return
+    this.replayAgent ??= this.agent()
+    const upstream = new URL(target.url)
+    const base = upstream.pathname.replace(/\/+$/, '')
+    const t = this.deps.upstream.timeouts
+    const outcomes = await Promise.allSettled(list.map(async (a) => {
+      const res = await request(`${upstream.origin}${base}${a.url}`, {
+        method: a.method,
+        headers: { ...upstreamRequestHeaders(a.headers, true), host: upstream.host },
+        body: a.body,
+        dispatcher: this.replayAgent,
+        headersTimeout: t.headersMs,
+        bodyTimeout: t.bodyIdleMs
+      })
+      await res.body.dump()
+      if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`answered ${res.statusCode}`)
+    }))
+    const failed = outcomes.filter((o) => o.status === 'rejected').length
+    this.deps.logger.info({ cluster, coordinator: target.name, sent: list.length - failed, failed }, 'worker announcements sent again to the new primary')
+    this.deps.onReplay?.(cluster, target.name, list.length - failed, failed)
+  }
+
+  private note (cluster: string, req: FastifyRequest): void {
+    const path = req.url
+    if (req.method === 'DELETE') {
+      this.memory.forget(cluster, path)
+      return
+    }
+    const body = this.bodies.get(req)
+    if (body === undefined) return
+    if (req.method === 'PUT' && path.startsWith('/v1/announcement/')) this.memory.remember(cluster, { method: 'PUT', url: path, headers: req.headers, body })
+    else if (req.method === 'POST' && path.startsWith('/v1/announce')) this.memory.remember(cluster, { method: 'POST', url: path, headers: req.headers, body })
   }
 
   private agent (): Agent {

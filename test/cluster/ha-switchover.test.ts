@@ -56,8 +56,10 @@ before(async () => {
   const port = fx.app.gateway.discovery.port('blue')
   assert.ok(port !== undefined && port > 0, 'the discovery listener is up with the app')
   await until(fx.app, (r) => blue(r).primary === 'blue-a', 'blue has its primary')
-  // Announcements are made by the test (announceNow); the timer never fires within it.
-  worker = startWorkerAnnouncer({ discoveryUri: `http://127.0.0.1:${port}`, nodeId: 'worker-1', environment: 'test', style: 'airlift', intervalMs: 600_000 })
+  // Announcements are made by the test (announceNow); the timer never fires within it. The first
+  // one goes to blue-a directly, as from a worker not yet moved behind the gateway: the gateway has
+  // none to send again to a new primary (test/discovery/announcement-replay.test.ts has that case).
+  worker = startWorkerAnnouncer({ discoveryUri: fx.emulators['blue-a']!.url, nodeId: 'worker-1', environment: 'test', style: 'airlift', intervalMs: 600_000 })
   assert.equal(await worker.announceNow(), 202)
   await until(fx.app, (r) => r.eligibility(blue(r)).ok && r.eligibility(r.get('green')!).ok, 'both clusters eligible (blue-a has the worker)')
 })
@@ -111,8 +113,11 @@ test('graceful: new queries stop, the running query finishes, then the primary m
   const waiting = await submit()
   assert.match(waiting.failed ?? '', /blue is failing over to blue-b \(0 of 1 workers so far\)/)
 
-  // The worker's next announcement goes through the discovery port to the new primary only.
+  // Moved behind the gateway, the worker's next announcement goes through the discovery port to
+  // the new primary only.
   const announcedToA = a.requests.count('/v1/announce')
+  await worker.stop()
+  worker = startWorkerAnnouncer({ discoveryUri: `http://127.0.0.1:${ctx.discovery.port('blue') ?? 0}`, nodeId: 'worker-1', environment: 'test', style: 'airlift', intervalMs: 600_000 })
   assert.ok((await worker.announceNow()) < 300)
   assert.equal(a.requests.count('/v1/announce'), announcedToA)
   assert.deepEqual(b.announcements().filter((x) => x.isWorker).map((x) => x.nodeId), ['worker-1'])
