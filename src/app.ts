@@ -81,7 +81,10 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics })
   const pools = new UpstreamPools(config.upstream)
   const registry = new ClusterRegistry(config.clusters, config.health, logger)
-  const monitor = new Monitor(pools, config.health, logger)
+  const monitor = new Monitor(pools, config.health, logger, (cluster, coordinator) => {
+    const primary = registry.get(cluster)?.primary
+    return primary === undefined || primary === coordinator
+  })
   const store = createAffinityStore(config.store, { logger, metrics: storeMetrics(metrics) })
   const locator = new QueryLocator(store, registry, pools, logger, Math.max(config.health.timeoutMs, 1000))
   const router = new Router(config.routing, registry, opts.random)

@@ -21,6 +21,9 @@ interface Target {
   startedAt: number
   /** a connection dropped while a round was in flight: the next round comes at the fast interval */
   recheck: boolean
+  rounds: number
+  /** as last read from /v1/info/state */
+  shuttingDown: boolean
   /** the pool whose dropped connections this target listens to */
   pool: Pool | undefined
 }
@@ -35,12 +38,25 @@ export interface MonitorEvents {
  * Each round is bounded by health.timeoutMs through an AbortSignal; timers are unref'd so a
  * monitor never holds the process open.
  */
+/**
+ * A standby's load and `/v1/info/state` are read every this many rounds (its `/v1/info` every
+ * round): they matter once it is elected, and the election polls it closely at once (`hurry`).
+ * This keeps the idle cost of many standbys low.
+ */
+const STANDBY_DETAIL_EVERY = 5
+
 export class Monitor extends EventEmitter<MonitorEvents> {
   private readonly targets = new Map<string, Target>()
   private health: Config['health']
   private closed = false
 
-  constructor (private readonly pools: UpstreamPools, health: Config['health'], private readonly logger: Logger) {
+  constructor (
+    private readonly pools: UpstreamPools,
+    health: Config['health'],
+    private readonly logger: Logger,
+    /** whether the coordinator is its cluster's primary, or its cluster has none yet */
+    private readonly primaryOrUndecided: (cluster: string, coordinator: string) => boolean = () => true
+  ) {
     super()
     this.health = health
   }
@@ -63,7 +79,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     }
     for (const [key, w] of wanted) {
       if (this.targets.has(key)) continue
-      const t: Target = { ...w, session: { cookie: undefined }, timer: undefined, inFlight: undefined, stopped: false, failStreak: 0, hurryUntil: 0, startedAt: 0, recheck: false, pool: undefined }
+      const t: Target = { ...w, session: { cookie: undefined }, timer: undefined, inFlight: undefined, stopped: false, failStreak: 0, hurryUntil: 0, startedAt: 0, recheck: false, rounds: 0, shuttingDown: false, pool: undefined }
       this.targets.set(key, t)
       if (!this.closed) this.schedule(t, 0)
     }
@@ -127,10 +143,11 @@ export class Monitor extends EventEmitter<MonitorEvents> {
         t.pool = pool
         pool.on('disconnect', () => { this.onDisconnect(t) })
       }
+      const detail = t.rounds++ % STANDBY_DETAIL_EVERY === 0 || started < t.hurryUntil || this.primaryOrUndecided(t.cluster.name, t.name)
       const [obs] = await Promise.all([
-        checkHealth(pool, ac.signal),
+        checkHealth(pool, ac.signal, detail ? undefined : t.shuttingDown),
         // Standbys are polled too, so a standby's workers are known before it is promoted.
-        pollLoad(pool, t.cluster, t.session, ac.signal, Date.now).then(
+        !detail ? undefined : pollLoad(pool, t.cluster, t.session, ac.signal, Date.now).then(
           (load) => {
             if (load.activeWorkers >= t.cluster.minWorkers) t.hurryUntil = 0
             if (!t.stopped) this.emit('load', t.cluster.name, t.name, load, undefined)
@@ -139,6 +156,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
         )
       ])
       t.failStreak = obs.kind === 'failed' ? t.failStreak + 1 : 0
+      if (obs.kind === 'ok') t.shuttingDown = obs.shuttingDown
       if (!t.stopped) this.emit('observation', t.cluster.name, t.name, obs)
     } finally {
       clearTimeout(timeout)

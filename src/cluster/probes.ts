@@ -16,11 +16,15 @@ async function getJson (pool: Dispatcher, path: string, signal: AbortSignal, hea
   return { status: res.statusCode, body, headers: res.headers }
 }
 
-export async function checkHealth (pool: Dispatcher, signal: AbortSignal): Promise<Observation> {
+/**
+ * `/v1/info` always; `/v1/info/state` only when `knownShuttingDown` is undefined (the caller asks
+ * for it), otherwise the state the caller last saw is reported again.
+ */
+export async function checkHealth (pool: Dispatcher, signal: AbortSignal, knownShuttingDown?: boolean): Promise<Observation> {
   try {
     const [info, state] = await Promise.all([
       getJson(pool, '/v1/info', signal),
-      getJson(pool, '/v1/info/state', signal).catch(() => undefined)
+      knownShuttingDown === undefined ? getJson(pool, '/v1/info/state', signal).catch(() => undefined) : undefined
     ])
     if (info.status !== 200 || info.body === null || typeof info.body !== 'object') {
       return { kind: 'failed', error: `/v1/info answered ${info.status}` }
@@ -28,7 +32,7 @@ export async function checkHealth (pool: Dispatcher, signal: AbortSignal): Promi
     const doc = info.body as { starting?: unknown, coordinator?: unknown }
     if (doc.starting === true) return { kind: 'starting' }
     if (doc.coordinator === false) return { kind: 'failed', error: '/v1/info says this node is not a coordinator' }
-    const shuttingDown = state !== undefined && state.status === 200 && state.body === 'SHUTTING_DOWN'
+    const shuttingDown = knownShuttingDown ?? (state !== undefined && state.status === 200 && state.body === 'SHUTTING_DOWN')
     return { kind: 'ok', shuttingDown }
   } catch (err) {
     return { kind: 'failed', error: describeError(err) }

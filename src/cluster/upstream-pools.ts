@@ -34,7 +34,10 @@ export class UpstreamPools {
     if (pool === undefined) {
       const t = this.upstream.timeouts
       pool = new Pool(origin, {
-        connections: purpose === 'monitor' ? 2 : 256,
+        // One connection for the checks: it stays warm between rounds (a second one would sit idle
+        // past the server's keep-alive and be opened again and again), and a round's few small
+        // requests take a round trip each.
+        connections: purpose === 'monitor' ? 1 : 256,
         pipelining: 1,
         connectTimeout: t.connectMs,
         headersTimeout: t.headersMs,
