@@ -147,13 +147,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       const [obs] = await Promise.all([
         checkHealth(pool, ac.signal, detail ? undefined : t.shuttingDown),
         // Standbys are polled too, so a standby's workers are known before it is promoted.
-        !detail ? undefined : pollLoad(pool, t.cluster, t.session, ac.signal, Date.now).then(
-          (load) => {
-            if (load.activeWorkers >= t.cluster.minWorkers) t.hurryUntil = 0
-            if (!t.stopped) this.emit('load', t.cluster.name, t.name, load, undefined)
-          },
-          (err: unknown) => { if (!t.stopped) this.emit('load', t.cluster.name, t.name, undefined, describeError(err)) }
-        )
+        detail && this.pollLoad(t, pool, ac.signal)
       ])
       t.failStreak = obs.kind === 'failed' ? t.failStreak + 1 : 0
       if (obs.kind === 'ok') t.shuttingDown = obs.shuttingDown
@@ -166,6 +160,16 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       const fast = (t.failStreak > 0 && t.failStreak < this.health.fall) || t.recheck || Date.now() < t.hurryUntil
       t.recheck = false
       if (!t.stopped) this.schedule(t, Math.max(0, (fast ? this.fastMs() : this.health.intervalMs) - (Date.now() - started)))
+    }
+  }
+
+  private async pollLoad (t: Target, pool: Pool, signal: AbortSignal): Promise<void> {
+    try {
+      const load = await pollLoad(pool, t.cluster, t.session, signal, Date.now)
+      if (load.activeWorkers >= t.cluster.minWorkers) t.hurryUntil = 0
+      if (!t.stopped) this.emit('load', t.cluster.name, t.name, load, undefined)
+    } catch (err) {
+      if (!t.stopped) this.emit('load', t.cluster.name, t.name, undefined, describeError(err))
     }
   }
 
