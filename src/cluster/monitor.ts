@@ -21,6 +21,10 @@ interface Target {
   startedAt: number
   /** a connection dropped while a round was in flight: the next round comes at the fast interval */
   recheck: boolean
+  /** connections opened to the coordinator so far */
+  connects: number
+  /** consecutive rounds that had to open a connection: the coordinator does not keep them */
+  reconnectStreak: number
   rounds: number
   /** as last read from /v1/info/state */
   shuttingDown: boolean
@@ -79,7 +83,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     }
     for (const [key, w] of wanted) {
       if (this.targets.has(key)) continue
-      const t: Target = { ...w, session: { cookie: undefined }, timer: undefined, inFlight: undefined, stopped: false, failStreak: 0, hurryUntil: 0, startedAt: 0, recheck: false, rounds: 0, shuttingDown: false, pool: undefined }
+      const t: Target = { ...w, session: { cookie: undefined }, timer: undefined, inFlight: undefined, stopped: false, failStreak: 0, hurryUntil: 0, startedAt: 0, recheck: false, connects: 0, reconnectStreak: 0, rounds: 0, shuttingDown: false, pool: undefined }
       this.targets.set(key, t)
       if (!this.closed) this.schedule(t, 0)
     }
@@ -114,7 +118,9 @@ export class Monitor extends EventEmitter<MonitorEvents> {
    * one (servers also close idle connections in normal operation, which costs one extra check).
    */
   private onDisconnect (t: Target): void {
-    if (t.stopped || this.closed) return
+    // A coordinator (or a proxy in front of it) that closes every connection would otherwise be
+    // checked at the fast interval for ever: for it, dropped connections say nothing.
+    if (t.stopped || this.closed || t.reconnectStreak >= 2) return
     if (t.inFlight !== undefined) {
       t.recheck = true
       return
@@ -133,6 +139,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     if (t.stopped) return
     const started = Date.now()
     t.startedAt = started
+    const connectsBefore = t.connects
     const ac = new AbortController()
     t.inFlight = ac
     const timeout = setTimeout(() => ac.abort(), this.health.timeoutMs)
@@ -142,6 +149,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       if (pool !== t.pool) {
         t.pool = pool
         pool.on('disconnect', () => { this.onDisconnect(t) })
+        pool.on('connect', () => { t.connects++ })
       }
       const detail = t.rounds++ % STANDBY_DETAIL_EVERY === 0 || started < t.hurryUntil || this.primaryOrUndecided(t.cluster.name, t.name)
       const [obs] = await Promise.all([
@@ -157,7 +165,8 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       t.inFlight = undefined
       // A failed check is confirmed (or cleared) at the fast interval, as HAProxy's fastinter:
       // `fall` failures then take about fall × fastIntervalMs instead of fall × intervalMs.
-      const fast = (t.failStreak > 0 && t.failStreak < this.health.fall) || t.recheck || Date.now() < t.hurryUntil
+      t.reconnectStreak = t.connects > connectsBefore ? t.reconnectStreak + 1 : 0
+      const fast = (t.failStreak > 0 && t.failStreak < this.health.fall) || (t.recheck && t.reconnectStreak < 2) || Date.now() < t.hurryUntil
       t.recheck = false
       if (!t.stopped) this.schedule(t, Math.max(0, (fast ? this.fastMs() : this.health.intervalMs) - (Date.now() - started)))
     }

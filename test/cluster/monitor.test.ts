@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startGateway, until, allEligible, type Fixture } from '../helpers/gateway-fixture.js'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { startGateway, gatewayFor, until, allEligible, type Fixture } from '../helpers/gateway-fixture.js'
 import { startWorkerAnnouncer, type EmulatorHandle, type WorkerAnnouncer } from '../../src/emulator/index.js'
 
 describe('monitoring', () => {
@@ -81,5 +83,36 @@ describe('detection between two checks', () => {
     assert.equal(r.eligibility(r.get('blue')!).ok, false, 'no workers yet')
     await announce(fx.emulators['blue-b'], 'worker-1')
     await until(fx.app, (reg) => reg.eligibility(reg.get('blue')!).ok, 'blue-b eligible', 20_000)
+  })
+})
+
+describe('a coordinator that closes every connection', () => {
+  let server: Server
+  let checks = 0
+  let app: Awaited<ReturnType<typeof gatewayFor>>
+  before(async () => {
+    // A minimal coordinator (or a proxy in front of one) that answers and then closes each connection.
+    server = createServer((req, res) => {
+      const send = (body: unknown): void => { res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(body)) }
+      if (req.url === '/v1/info') { checks++; send({ coordinator: true, starting: false }); return }
+      if (req.url === '/v1/info/state') { send('ACTIVE'); return }
+      send({ runningQueries: 0, queuedQueries: 0, blockedQueries: 0, activeWorkers: 1 })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    app = await gatewayFor([{ name: 'plain', flavor: 'presto', coordinators: [{ name: 'plain-a', url }] }], { health: { intervalMs: 300, fastIntervalMs: 20, timeoutMs: 200, rise: 1, fall: 2 } })
+  })
+  after(async () => {
+    await app.close()
+    server.close()
+  })
+
+  test('is checked at the interval, not at the fast interval after every closed connection', async () => {
+    await until(app.app, () => checks >= 1, 'first check')
+    const from = checks
+    const since = Date.now()
+    await until(app.app, () => checks >= from + 4, 'four more checks')
+    // At the interval they span three intervals or more; at the fast interval, under 100 ms.
+    assert.ok(Date.now() - since >= 2 * 300, `four checks took ${Date.now() - since} ms`)
   })
 })
