@@ -38,17 +38,17 @@ export interface MonitorEvents {
 }
 
 /**
- * Polls every coordinator on its own timer, so a hung or slow coordinator only ever delays itself.
- * Each round is bounded by health.timeoutMs through an AbortSignal; timers are unref'd so a
- * monitor never holds the process open.
- */
-/**
  * A standby's load and `/v1/info/state` are read every this many rounds (its `/v1/info` every
  * round): they matter once it is elected, and the election polls it closely at once (`hurry`).
  * This keeps the idle cost of many standbys low.
  */
 const STANDBY_DETAIL_EVERY = 5
 
+/**
+ * Polls every coordinator on its own timer, so a hung or slow coordinator only ever delays itself.
+ * Each round is bounded by health.timeoutMs through an AbortSignal; timers are unref'd so a
+ * monitor never holds the process open.
+ */
 export class Monitor extends EventEmitter<MonitorEvents> {
   private readonly targets = new Map<string, Target>()
   private health: Config['health']
@@ -98,8 +98,9 @@ export class Monitor extends EventEmitter<MonitorEvents> {
 
   /**
    * A coordinator just became primary: poll it at the fast interval until it has `minWorkers`
-   * workers (they arrive with their next announcement through the discovery proxy), so its first
-   * query does not wait for a whole interval after they are there. Bounded in time.
+   * workers (the discovery proxy sends it their latest announcements at once; otherwise they come
+   * with their next ones), so its first query does not wait for a whole interval after they are
+   * there. Bounded in time.
    */
   hurry (cluster: string, coordinator: string, forMs = 30_000): void {
     const t = this.targets.get(`${cluster}/${coordinator}`)
