@@ -14,7 +14,8 @@ export interface Announcement {
  * The latest announcement of each worker that announced through this gateway, per cluster. A new
  * primary starts with no workers and would otherwise wait for each worker's next announcement
  * (5–8 s on Trino and Presto); sent again at once, they are all there within a round trip.
- * Entries older than `maxAgeMs` (a coordinator forgets a worker after ~30 s) are never sent again.
+ * Entries older than `maxAgeMs` (a coordinator forgets a worker after ~30 s) are never sent again;
+ * that also keeps a replayed `X-Trino-Internal-Bearer` well inside its 5 minutes of validity.
  */
 export class AnnouncementMemory {
   private readonly byCluster = new Map<string, Map<string, Announcement>>()
