@@ -50,7 +50,9 @@ export async function buildApp (config: Config, opts: AppOptions = {}): Promise<
   // Asynchronous stdout: a synchronous write per line costs a system call on the request path
   // (a quarter of a redirect's CPU in BENCHMARKS.md); lines written while one write is in flight
   // go out together, a quiet gateway still writes each line at once, and pino flushes on exit.
-  const loggerOpt = opts.logger ?? { level: 'info', redact: { paths: redactPaths, censor: '[redacted]' }, stream: pino.destination({ dest: 1, sync: false }) }
+  // A stalled reader of stdout costs at most 16 MiB of buffered lines (then lines are dropped),
+  // never a stalled gateway.
+  const loggerOpt = opts.logger ?? { level: 'info', redact: { paths: redactPaths, censor: '[redacted]' }, stream: pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024 }) }
   // Request ids: a per-instance random prefix and a counter, not random bytes per request.
   const reqIdPrefix = randomBytes(4).toString('hex')
   let reqIdCounter = 0
