@@ -24,7 +24,7 @@ export class AnnouncementMemory {
 
   remember (cluster: string, a: Omit<Announcement, 'at'>): void {
     // airlift: one registration per node id (the path); Trino's /v1/announce: the body is the worker's URI.
-    const key = a.method === 'PUT' ? a.url.split('?')[0] ?? a.url : `announce ${a.body.toString('utf8')}`
+    const key = a.method === 'PUT' ? pathOf(a.url) : `announce ${a.body.toString('utf8')}`
     let m = this.byCluster.get(cluster)
     if (m === undefined) this.byCluster.set(cluster, (m = new Map()))
     m.delete(key)
@@ -34,7 +34,7 @@ export class AnnouncementMemory {
 
   /** A worker unannounced itself (airlift DELETE /v1/announcement/{nodeId}). */
   forget (cluster: string, path: string): void {
-    this.byCluster.get(cluster)?.delete(path.split('?')[0] ?? path)
+    this.byCluster.get(cluster)?.delete(pathOf(path))
   }
 
   /** The announcements still fresh enough to send to a new primary. */
@@ -57,4 +57,9 @@ export class AnnouncementMemory {
       m.delete(k)
     }
   }
+}
+
+function pathOf (url: string): string {
+  const q = url.indexOf('?')
+  return q < 0 ? url : url.slice(0, q)
 }

@@ -225,9 +225,9 @@ export class DiscoveryProxies {
       return
     }
     const body = this.bodies.get(req)
-    if (body === undefined) return
-    if (req.method === 'PUT' && path.startsWith('/v1/announcement/')) this.memory.remember(cluster, { method: 'PUT', url: path, headers: req.headers, body })
-    else if (req.method === 'POST' && path.startsWith('/v1/announce')) this.memory.remember(cluster, { method: 'POST', url: path, headers: req.headers, body })
+    const method = req.method
+    const announcement = (method === 'PUT' && path.startsWith('/v1/announcement/')) || (method === 'POST' && path.startsWith('/v1/announce'))
+    if (body !== undefined && announcement) this.memory.remember(cluster, { method, url: path, headers: req.headers, body })
   }
 
   private agent (): Agent {
